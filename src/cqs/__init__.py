@@ -1,0 +1,1 @@
+"""CQS (Chính quyền số): digital-government platform for a Vietnamese province."""

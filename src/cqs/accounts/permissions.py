@@ -1,0 +1,70 @@
+"""Unit-scoped permissions, in one place.
+
+A user holds roles on units (``RoleGrant``); a grant on a unit covers its whole subtree. Every
+queryset a user sees is narrowed by ``restrict_queryset`` (exposed as ``.restrict(user, action)``
+on querysets). No group or role names appear in code: only permission codenames.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db import models
+
+
+def permission_codename(model: type[models.Model], action: str) -> tuple[str, str]:
+    """``("orgs", "view_orgunit")`` for action ``view``; a dotted action is taken as given."""
+    if "." in action:
+        app_label, codename = action.split(".", 1)
+        return app_label, codename
+    return model._meta.app_label, f"{action}_{model._meta.model_name}"
+
+
+def granted_unit_paths(user, app_label: str, codename: str) -> list[str]:
+    from cqs.accounts.models import RoleGrant
+
+    cache = user.__dict__.setdefault("_cqs_grant_paths", {})
+    key = (app_label, codename)
+    if key not in cache:
+        cache[key] = list(
+            RoleGrant.objects.filter(
+                user=user,
+                role__permissions__content_type__app_label=app_label,
+                role__permissions__codename=codename,
+            )
+            .values_list("unit__path", flat=True)
+            .distinct()
+        )
+    return cache[key]
+
+
+def units_in_scope(user, app_label: str, codename: str):
+    """Queryset of OrgUnit rows the user may act on with this permission."""
+    from cqs.orgs.models import OrgUnit
+
+    paths = granted_unit_paths(user, app_label, codename)
+    if not paths:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(reduce(or_, (models.Q(path__startswith=p) for p in paths)))
+
+
+def restrict_queryset(queryset: models.QuerySet, user, action: str, *, unit_field: str) -> models.QuerySet:
+    """Narrow ``queryset`` to the rows whose unit (``unit_field``) the user may ``action``."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    app_label, codename = permission_codename(queryset.model, action)
+    units = units_in_scope(user, app_label, codename)
+    return queryset.filter(**{f"{unit_field}__in": units.values("pk")})
+
+
+def has_unit_permission(user, action: str, unit, model: type[models.Model] | None = None) -> bool:
+    """Whether ``user`` may ``action`` on ``unit`` (a grant on the unit or one of its ancestors)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if model is None and "." not in action:
+        raise ValueError("give a dotted permission or a model")
+    app_label, codename = permission_codename(model, action) if model else action.split(".", 1)
+    return any(unit.path.startswith(p) for p in granted_unit_paths(user, app_label, codename))

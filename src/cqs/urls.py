@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "CQS — Quản trị"
+admin.site.site_title = "CQS"
+
+api_v1 = [
+    path("", include("cqs.accounts.api.urls")),
+    path("", include("cqs.orgs.api.urls")),
+    path("", include("cqs.plans.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("cqs.core.urls")),
+    path("accounts/", include("cqs.accounts.urls")),
+    path("orgs/", include("cqs.orgs.urls")),
+    path("plans/", include("cqs.plans.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,14 +1,28 @@
 from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cqs.accounts.permissions import RestrictedQuerySet
 from cqs.accounts.validators import validate_cccd, validate_phone
+
+
+class UserQuerySet(RestrictedQuerySet):
+    # An official belongs to the unit of their profile; citizens belong to no unit, so no unit
+    # grant ever shows them (only superusers see every account).
+    unit_field = "official_profile__unit"
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
     """A person who signs in: a citizen, an official, or both. Custom from the first migration."""
 
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("người dùng")

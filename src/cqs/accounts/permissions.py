@@ -68,3 +68,17 @@ def has_unit_permission(user, action: str, unit, model: type[models.Model] | Non
         raise ValueError("give a dotted permission or a model")
     app_label, codename = permission_codename(model, action) if model else action.split(".", 1)
     return any(unit.path.startswith(p) for p in granted_unit_paths(user, app_label, codename))
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """Base queryset for every model whose rows belong to a unit.
+
+    Subclasses name the path from the model to its ``OrgUnit`` in ``unit_field`` (``"unit"``,
+    ``"dossier__unit"``, ``"official_profile__unit"``…), and every app narrows what a user sees
+    the same way: ``Model.objects.restrict(request.user, "view")``.
+    """
+
+    unit_field: str = "unit"
+
+    def restrict(self, user, action: str = "view") -> "RestrictedQuerySet":
+        return restrict_queryset(self, user, action, unit_field=self.unit_field)

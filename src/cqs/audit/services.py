@@ -3,7 +3,7 @@ the event commits or rolls back with it."""
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,7 @@ def event_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     """The fields covered by the hash, read back from a stored row."""
     return {
-        "created_at": event.created_at.astimezone(timezone.UTC).isoformat(),
+        "created_at": event.created_at.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
         "actor_label": event.actor_label,
         "action": event.action,

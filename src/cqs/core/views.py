@@ -1,8 +1,11 @@
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
+
+from cqs.core.modules import MODULES, modules_for
 
 
 @require_GET
@@ -18,5 +21,19 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 def home(request):
-    return render(request, "core/home.html", {})
+    """Landing page for visitors; for a signed-in user, their roles and the modules they may use."""
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "core/landing.html", {"modules": MODULES})
+    grants = list(user.grants.select_related("role", "unit").order_by("role__name", "unit__path"))
+    try:
+        profile = user.official_profile
+    except ObjectDoesNotExist:
+        profile = None
+    modules = modules_for(user, grants=grants)
+    # The navbar (core_tags.nav_modules) reuses this list instead of querying the grants again.
+    request.cqs_modules = modules
+    context = {"grants": grants, "profile": profile, "modules": modules}
+    return render(request, "core/home.html", context)

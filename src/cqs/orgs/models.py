@@ -26,7 +26,9 @@ class OrgUnitKind(models.Model):
 class OrgUnitQuerySet(models.QuerySet):
     def as_of(self, on):
         """Units in force on date ``on``: ``valid_from <= on < valid_to``."""
-        return self.filter(valid_from__lte=on).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on))
+        return self.filter(valid_from__lte=on).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
+        )
 
     def restrict(self, user, action: str = "view"):
         from cqs.accounts.permissions import restrict_queryset
@@ -93,6 +95,8 @@ class OrgUnit(models.Model):
         verbose_name = _("đơn vị")
         verbose_name_plural = _("đơn vị")
         ordering = ["path"]
+        # "The tree as of a date" filters on both bounds of the validity on every page and API call.
+        indexes = [models.Index(fields=["valid_from", "valid_to"], name="orgs_orgunit_validity")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),

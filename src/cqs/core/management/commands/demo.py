@@ -1,0 +1,41 @@
+"""``cqs demo``: load the demonstration data of every app, idempotently, and show the accounts."""
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+
+# In dependency order: the units first, then the plan (lead units), then the accounts (units, roles).
+LOADERS = (
+    "cqs.orgs.demo",
+    "cqs.plans.demo",
+    "cqs.accounts.demo",
+)
+DEMO_PASSWORD = "demo-cqs-2026"
+
+
+class Command(BaseCommand):
+    help = (
+        "Nạp dữ liệu minh họa (cây tổ chức, kế hoạch 326/KH-UBND, tài khoản minh họa). "
+        "Chạy lại nhiều lần không thay đổi gì thêm."
+    )
+
+    def handle(self, *args, **options):
+        def log(line: str) -> None:
+            self.stdout.write(f"  {line}")
+
+        # No outer transaction: each loader is atomic on its own, so a failure in a later one
+        # keeps what the earlier ones loaded, and a rerun completes the rest.
+        for module_name in LOADERS:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"{module_name}.load_demo"))
+            import_module(module_name).load_demo(log=log)
+
+        accounts_demo = import_module("cqs.accounts.demo")
+        accounts = accounts_demo.DEMO_ACCOUNTS
+        password = getattr(accounts_demo, "DEMO_PASSWORD", DEMO_PASSWORD)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Tài khoản minh họa (mật khẩu: {password}):"))
+        width = max((len(account["username"]) for account in accounts), default=0)
+        for account in accounts:
+            self.stdout.write(
+                f"  {account['username']:<{width}}  {account['full_name']} — {account['role']} — {account['unit']}"
+            )

@@ -49,7 +49,8 @@ ALLOWED_HOSTS = env_list("CQS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testser
 CSRF_TRUSTED_ORIGINS = env_list("CQS_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the platform's sign-in and second factor (see accounts/admin_site.py).
+    "cqs.accounts.admin_site.CQSAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -153,6 +154,8 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Day-first date input (07/03/2026 is 7 March), which Django's own "vi" locale lacks.
+FORMAT_MODULE_PATH = ["cqs.core.formats"]
 USE_I18N = True
 USE_TZ = True
 

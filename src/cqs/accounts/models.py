@@ -44,9 +44,7 @@ class CitizenProfile(models.Model):
     user = models.OneToOneField(
         User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="citizen_profile"
     )
-    cccd = models.CharField(
-        _("số căn cước"), max_length=12, unique=True, validators=[validate_cccd]
-    )
+    cccd = models.CharField(_("số căn cước"), max_length=12, unique=True, validators=[validate_cccd])
     phone = models.CharField(_("số điện thoại"), max_length=15, blank=True, validators=[validate_phone])
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
 
@@ -103,7 +101,9 @@ class Role(models.Model):
 class RoleGrant(models.Model):
     """``user`` holds ``role`` on ``unit`` and on every unit below it."""
 
-    user = models.ForeignKey(User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="grants"
+    )
     role = models.ForeignKey(Role, verbose_name=_("vai trò"), on_delete=models.PROTECT, related_name="grants")
     unit = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("phạm vi đơn vị"), on_delete=models.PROTECT, related_name="grants"

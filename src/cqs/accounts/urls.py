@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cqs.accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("2fa/", views.two_factor_verify, name="2fa-verify"),
+    path("2fa/setup/", views.two_factor_setup, name="2fa-setup"),
+]

@@ -1,8 +1,139 @@
-from django.http import HttpResponse
+"""Sign-in, sign-out and the second factor. Thin: the work is in ``services``."""
+
+from urllib.parse import urlencode
+
+import django_otp
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.util import random_hex
+
+from cqs.accounts import services
+from cqs.accounts.forms import LoginForm, OTPTokenForm
+from cqs.accounts.selectors import user_has_totp, user_is_otp_verified, user_requires_second_factor
+from cqs.accounts.totp import qr_svg, totp_config_url, totp_secret_display
+from cqs.core.exceptions import ServiceError
+
+# The secret being enrolled lives in the session until the person proves it with a code, so
+# that merely opening the setup page writes nothing.
+TOTP_SETUP_SESSION_KEY = "cqs_totp_setup_key"
 
 
-def lockout(request, credentials=None, *args, **kwargs):
-    return HttpResponse(
-        _("Tài khoản tạm thời bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau."), status=429
+def _next_url(request) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return reverse(url_name) + "?" + urlencode({"next": next_url})
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    next_url = _next_url(request)
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        services.user_login(request=request, user=user)
+        if user_requires_second_factor(user):
+            target = "accounts:2fa-verify" if user_has_totp(user) else "accounts:2fa-setup"
+            return redirect(_with_next(target, next_url))
+        return redirect(next_url)
+    # A locked-out attempt never gets here as a page: django-axes' middleware replaces the
+    # response with ``lockout`` below.
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request):
+    services.user_logout(request=request)
+    messages.info(request, _("Bạn đã đăng xuất."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    user = request.user
+    next_url = _next_url(request)
+    if user_has_totp(user):
+        if user_is_otp_verified(user):
+            messages.info(request, _("Tài khoản đã bật xác thực hai yếu tố."))
+            return redirect(next_url)
+        return redirect(_with_next("accounts:2fa-verify", next_url))
+
+    key = request.session.get(TOTP_SETUP_SESSION_KEY)
+    if not key:
+        key = random_hex(20)
+        request.session[TOTP_SETUP_SESSION_KEY] = key
+    form = OTPTokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.totp_device_confirm(user=user, key=key, token=form.cleaned_data["otp_token"])
+        except ServiceError as exc:
+            form.add_error("otp_token", exc.detail)
+        else:
+            django_otp.login(request, device)
+            request.session.pop(TOTP_SETUP_SESSION_KEY, None)
+            messages.success(request, _("Đã bật xác thực hai yếu tố cho tài khoản."))
+            return redirect(next_url)
+
+    svg = qr_svg(totp_config_url(user=user, key=key)).replace(
+        "<svg ", '<svg class="cqs-qr" role="img" aria-labelledby="qr-title" ', 1
     )
+    context = {
+        "form": form,
+        "next": next_url,
+        "required": user_requires_second_factor(user),
+        "secret": totp_secret_display(key),
+        # Drawn by qrcode from our own URL: no user-controlled markup reaches the page.
+        "qr_svg": mark_safe(svg),  # noqa: S308
+    }
+    return render(request, "accounts/2fa_setup.html", context)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    user = request.user
+    next_url = _next_url(request)
+    if not user_has_totp(user):
+        return redirect(_with_next("accounts:2fa-setup", next_url))
+    if user_is_otp_verified(user):
+        return redirect(next_url)
+    form = OTPTokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_otp_verify(request=request, token=form.cleaned_data["otp_token"])
+        except ServiceError as exc:
+            form.add_error("otp_token", exc.detail)
+        else:
+            return redirect(next_url)
+    return render(request, "accounts/2fa_verify.html", {"form": form, "next": next_url})
+
+
+def lockout(request, original_response=None, credentials=None, *args, **kwargs):
+    """django-axes calls this (``AXES_LOCKOUT_CALLABLE``) when a username + IP is locked out."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    return render(request, "accounts/lockout.html", {"minutes": minutes}, status=429)

@@ -13,7 +13,9 @@ class AuditEvent(models.Model):
         verbose_name=_("người thực hiện"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # DO_NOTHING: an event is never updated, not even to forget a deleted account; the
+        # actor's id and ``actor_label`` stay as they were (no database constraint to break).
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -48,3 +50,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("đầu chuỗi kiểm toán")
+
+    def __str__(self) -> str:
+        return f"{self.last_event_id}: {self.last_hash}"

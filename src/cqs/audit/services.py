@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from cqs.audit.models import AuditChainHead, AuditEvent
 from cqs.core import context
@@ -53,6 +55,16 @@ def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _normalized_ip(ip: str | None) -> str | None:
+    # Hash the address in the form the database stores it, or verify would see a change.
+    if ip and ":" in ip:
+        try:
+            return clean_ipv6_address(ip)
+        except ValidationError:
+            return None
+    return ip or None
+
+
 def object_label(obj: models.Model | type[models.Model] | str) -> str:
     if isinstance(obj, str):
         return obj
@@ -92,7 +104,7 @@ def audit_record(
         object_repr=object_repr[:300],
         before=canonical_json(before) if before is not None else None,
         after=canonical_json(after) if after is not None else None,
-        ip=ctx.ip,
+        ip=_normalized_ip(ctx.ip),
         request_id=ctx.request_id,
     )
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(

@@ -95,7 +95,8 @@ def verify_integrity(data: bytes, integrity: str) -> None:
         if algorithm in expected:
             actual = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
             if actual not in expected[algorithm]:
-                raise AssetError(f"sai mã toàn vẹn: cần {algorithm}-{sorted(expected[algorithm])[0]}, nhận {algorithm}-{actual}")
+                wanted = sorted(expected[algorithm])[0]
+                raise AssetError(f"sai mã toàn vẹn: cần {algorithm}-{wanted}, nhận {algorithm}-{actual}")
             return
     raise AssetError(f"mã toàn vẹn không dùng được: {integrity!r}")
 

@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
+from django.db import connections, router
 from django.utils.translation import gettext as _
 
 from cqs.core.models import CalendarOverride
@@ -51,6 +52,27 @@ def _national_calendar(first_year: int, last_year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(
         "VN", years=range(first_year - 1, last_year + 2), language="vi", expand=False
     )
+
+
+def _overrides_between(first: date, last: date) -> dict[date, tuple[bool, str]]:
+    """{date: (is_working_day, reason)} for the overrides in [first, last].
+
+    Plain SQL on purpose: every deadline computation makes this query, and building it with the
+    ORM cost ten times the query itself (about 0.5 ms against 0.06 ms, bench/run.py).
+    """
+    connection = connections[router.db_for_read(CalendarOverride)]
+    table = connection.ops.quote_name(CalendarOverride._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT date, is_working_day, reason FROM {table} WHERE date BETWEEN %s AND %s",  # noqa: S608
+            [first, last],
+        )
+        rows = cursor.fetchall()
+    # SQLite hands back ISO strings and 0/1; PostgreSQL dates and booleans.
+    return {
+        (day if isinstance(day, date) else date.fromisoformat(day)): (bool(working), reason)
+        for day, working, reason in rows
+    }
 
 
 def _check_date(value: date, name: str) -> None:
@@ -75,15 +97,14 @@ class WorkingCalendar:
             first, last = last, first
         self.first = first
         self.last = first - timedelta(days=1)
-        self._overrides: dict[date, CalendarOverride] = {}
+        self._overrides: dict[date, tuple[bool, str]] = {}
         self._extend_to(last)
 
     def _extend_to(self, last: date) -> None:
         if last <= self.last:
             return
         start = self.last + timedelta(days=1)
-        for override in CalendarOverride.objects.filter(date__range=(start, last)):
-            self._overrides[override.date] = override
+        self._overrides.update(_overrides_between(start, last))
         self.last = last
         self._national = _national_calendar(self.first.year, self.last.year)
 
@@ -91,8 +112,7 @@ class WorkingCalendar:
         if first >= self.first:
             return
         end = self.first - timedelta(days=1)
-        for override in CalendarOverride.objects.filter(date__range=(first, end)):
-            self._overrides[override.date] = override
+        self._overrides.update(_overrides_between(first, end))
         self.first = first
         self._national = _national_calendar(self.first.year, self.last.year)
 
@@ -107,7 +127,7 @@ class WorkingCalendar:
         self._ensure(day)
         override = self._overrides.get(day)
         if override is not None:
-            return override.is_working_day
+            return override[0]
         if day.weekday() >= SATURDAY:
             return day in self._national.weekend_workdays
         return day not in self._national
@@ -118,7 +138,7 @@ class WorkingCalendar:
             return None
         override = self._overrides.get(day)
         if override is not None:
-            return override.reason
+            return override[1]
         if day in self._national:
             return self._national[day]
         return _("Thứ Bảy") if day.weekday() == SATURDAY else _("Chủ nhật")

@@ -14,7 +14,11 @@ class RequestContext:
     user_id: int | None = None
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("cqs_request", default=RequestContext())
+# RequestContext is a frozen dataclass: sharing one default instance is safe.
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "cqs_request",
+    default=RequestContext(),  # noqa: B039
+)
 
 
 def current() -> RequestContext:

@@ -9,7 +9,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-IDENTIFIER_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-K]\d{2}$")
+# [0-9] and \Z, not \d and $: \d also matches other scripts' digits, $ a trailing newline.
+IDENTIFIER_RE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-K][0-9]{2}\Z")
 
 
 def validate_identifier(value: str) -> None:

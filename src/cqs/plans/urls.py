@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cqs.plans import views
 
 app_name = "plans"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.plan_detail, name="detail"),
+    path("projects/", views.plan_projects, name="projects"),
+    path("systems/", views.plan_systems, name="systems"),
+]

@@ -166,7 +166,7 @@ def test_a_file_missing_from_the_tarball_is_an_error_and_writes_nothing(registry
         files=("dist/css/fake.min.css", "dist/css/missing.css"),
     )
     dest = tmp_path / "vendor"
-    with pytest.raises(CommandError, match="missing.css"):
+    with pytest.raises(CommandError, match=r"missing\.css"):
         run(manifest, dest)
     assert not (dest / "fake").exists()
     assert [p.name for p in dest.iterdir()] == []  # no staging folder left behind
@@ -208,7 +208,7 @@ def test_a_manifest_path_escaping_the_folder_is_refused(tmp_path):
 
 
 def test_the_committed_manifest_pins_bootstrap_with_its_registry_integrity():
-    registry_url, packages = assets.load_manifest()
+    _, packages = assets.load_manifest()
     bootstrap = next(p for p in packages if p.name == "bootstrap")
     assert bootstrap.version == "5.3.8"
     assert bootstrap.tarball == "https://registry.npmjs.org/bootstrap/-/bootstrap-5.3.8.tgz"

@@ -75,7 +75,7 @@ class Server:
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -121,7 +121,7 @@ def test_serve_answers_then_sigint_stops_both_children_and_exits_zero(server_fac
     pids = server.child_pids()
     assert all(alive(pid) for pid in pids.values())
     assert f"http://127.0.0.1:{server.port}/" in server.log
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=5) as response:
         assert response.read() == b'{"status": "ok"}'
     # when Ctrl-C is pressed
     server.proc.send_signal(signal.SIGINT)

@@ -5,7 +5,14 @@ stable code, raised before the first write or inside the transaction, so nothing
 
 from cqs.orgs.operations import Dissolution, Merge, Move, NewUnit, Rename, Split
 from cqs.orgs.services.reorganise import orgunit_reorganise
-from cqs.orgs.services.units import orgunit_correct, orgunit_create, orgunitkind_create, orgunitkind_update
+from cqs.orgs.services.units import (
+    orgunit_check_fields,
+    orgunit_correct,
+    orgunit_create,
+    orgunit_validate,
+    orgunitkind_create,
+    orgunitkind_update,
+)
 
 __all__ = [
     "Dissolution",
@@ -14,9 +21,11 @@ __all__ = [
     "NewUnit",
     "Rename",
     "Split",
+    "orgunit_check_fields",
     "orgunit_correct",
     "orgunit_create",
     "orgunit_reorganise",
+    "orgunit_validate",
     "orgunitkind_create",
     "orgunitkind_update",
 ]

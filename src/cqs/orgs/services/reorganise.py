@@ -16,7 +16,14 @@ from cqs.core.exceptions import ServiceError
 from cqs.orgs.choices import SuccessionKind
 from cqs.orgs.models import OrgUnit, OrgUnitKind, ReorganisationEvent, Succession
 from cqs.orgs.operations import Dissolution, Merge, Move, NewUnit, Rename, Split, UnitRef
-from cqs.orgs.services.units import _check_fields, _check_text, _d, _insert_unit, _is_date, _resolve_kind
+from cqs.orgs.services.units import (
+    _check_text,
+    _d,
+    _insert_unit,
+    _is_date,
+    _resolve_kind,
+    orgunit_check_fields,
+)
 
 _ENDS_WITHOUT_VERSION = {SuccessionKind.MERGE, SuccessionKind.SPLIT, SuccessionKind.DISSOLVE}
 
@@ -67,7 +74,7 @@ class _Reorganisation:
                 raise ServiceError("cycle", _("Các đơn vị mới tạo thành vòng lặp đơn vị cấp trên."))
             seen.add(id(ref))
             if id(ref) not in self.new_units:
-                _check_fields(
+                orgunit_check_fields(
                     name=ref.name,
                     short_name=ref.short_name,
                     identifier=ref.identifier,

@@ -24,7 +24,7 @@ from cqs.orgs.choices import IdentifierSource
 from cqs.orgs.models import OrgUnit, OrgUnitKind, ReorganisationEvent
 from cqs.orgs.validators import IDENTIFIER_RE
 
-_DIVISION_CODE_RE = re.compile(r"^\d{1,10}$")
+_DIVISION_CODE_RE = re.compile(r"^[0-9]{1,10}\Z")
 _MAX_LENGTH = {
     name: OrgUnit._meta.get_field(name).max_length
     for name in ("name", "short_name", "identifier", "division_code", "source", "path")
@@ -131,9 +131,10 @@ def _check_text(field: str, value: str) -> None:
         )
 
 
-def _check_fields(
+def orgunit_check_fields(
     *, name: str, short_name: str, identifier: str, identifier_source: str, division_code: str, source: str
 ) -> None:
+    """The checks that need no query: name present, lengths, code formats."""
     if not name.strip():
         raise ServiceError("name_required", _("Tên đơn vị không được để trống."), field="name")
     for field, value in (("name", name), ("short_name", short_name), ("source", source)):
@@ -193,30 +194,19 @@ def _lock_identifier(identifier: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
 
 
-def _insert_unit(
-    *,
-    kind: OrgUnitKind,
-    name: str,
-    short_name: str,
-    identifier: str,
-    identifier_source: str,
-    division_code: str,
-    parent_id: int | None,
-    valid_from: date,
-    valid_to: date | None,
-    source: str,
-    actor,
-    event: ReorganisationEvent | None = None,
-) -> OrgUnit:
-    """Insert one version; the caller holds the transaction and has checked the fields."""
+def _check_placement(
+    *, name: str, parent_id: int | None, identifier: str, valid_from: date, valid_to: date | None, lock: bool
+) -> OrgUnit | None:
+    """The parent is in force over the whole validity; the identifier is free over it. Returns the
+    parent row (locked if ``lock``, so that it cannot be closed before the insert commits)."""
     parent = None
     if parent_id is not None:
-        parent = OrgUnit.objects.select_for_update().filter(pk=parent_id).first()
-        covers = parent is not None and parent.valid_from <= valid_from
-        covers = covers and (
+        parents = OrgUnit.objects.select_for_update() if lock else OrgUnit.objects
+        parent = parents.filter(pk=parent_id).first()
+        ends_after = parent is not None and (
             parent.valid_to is None or (valid_to is not None and valid_to <= parent.valid_to)
         )
-        if not covers:
+        if not (ends_after and parent.valid_from <= valid_from):
             raise ServiceError(
                 "parent_not_valid",
                 _(
@@ -227,7 +217,8 @@ def _insert_unit(
                 field="parent",
             )
     if identifier:
-        _lock_identifier(identifier)
+        if lock:
+            _lock_identifier(identifier)
         clash = OrgUnit.objects.filter(identifier=identifier).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=valid_from)
         )
@@ -244,6 +235,33 @@ def _insert_unit(
                 % {"identifier": identifier, "other": other.name, "start": _d(other.valid_from)},
                 field="identifier",
             )
+    return parent
+
+
+def _insert_unit(
+    *,
+    kind: OrgUnitKind,
+    name: str,
+    short_name: str,
+    identifier: str,
+    identifier_source: str,
+    division_code: str,
+    parent_id: int | None,
+    valid_from: date,
+    valid_to: date | None,
+    source: str,
+    actor,
+    event: ReorganisationEvent | None = None,
+) -> OrgUnit:
+    """Insert one version; the caller holds the transaction and has checked the fields."""
+    parent = _check_placement(
+        name=name,
+        parent_id=parent_id,
+        identifier=identifier,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        lock=True,
+    )
     unit = OrgUnit(
         kind=kind,
         name=name.strip(),
@@ -275,6 +293,41 @@ def _insert_unit(
 # --- units -------------------------------------------------------------------------------------
 
 
+def orgunit_validate(
+    *,
+    kind: OrgUnitKind | str,
+    name: str,
+    short_name: str = "",
+    identifier: str = "",
+    identifier_source: str = IdentifierSource.OFFICIAL,
+    division_code: str = "",
+    parent: OrgUnit | None = None,
+    valid_from: date,
+    valid_to: date | None = None,
+    source: str = "",
+) -> None:
+    """Every check of ``orgunit_create`` without writing, for forms that show errors by field.
+    ``orgunit_create`` checks again under lock."""
+    orgunit_check_fields(
+        name=name,
+        short_name=short_name,
+        identifier=identifier,
+        identifier_source=identifier_source,
+        division_code=division_code,
+        source=source,
+    )
+    _check_validity(valid_from, valid_to)
+    _resolve_kind(kind)
+    _check_placement(
+        name=name,
+        parent_id=parent.pk if parent is not None else None,
+        identifier=identifier,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        lock=False,
+    )
+
+
 def orgunit_create(
     *,
     kind: OrgUnitKind | str,
@@ -291,7 +344,7 @@ def orgunit_create(
 ) -> OrgUnit:
     """Create one unit version. ``parent`` must be in force over the unit's whole validity, and
     the identifier must not be used by another version over any common day."""
-    _check_fields(
+    orgunit_check_fields(
         name=name,
         short_name=short_name,
         identifier=identifier,
@@ -336,7 +389,7 @@ def orgunit_correct(*, unit: OrgUnit, actor=None, **changes) -> OrgUnit:
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().select_related("kind").get(pk=unit.pk)
         values = {field: getattr(unit, field) for field in _CORRECTABLE} | changes
-        _check_fields(identifier=unit.identifier, **values)
+        orgunit_check_fields(identifier=unit.identifier, **values)
         before = {field: getattr(unit, field) for field in changes if getattr(unit, field) != changes[field]}
         if not before:
             return unit

@@ -10,7 +10,7 @@ LOADERS = (
     "cqs.plans.demo",
     "cqs.accounts.demo",
 )
-DEMO_PASSWORD = "demo-cqs-2026"
+DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published demo password, printed on purpose
 
 
 class Command(BaseCommand):
@@ -34,8 +34,19 @@ class Command(BaseCommand):
         password = getattr(accounts_demo, "DEMO_PASSWORD", DEMO_PASSWORD)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Tài khoản minh họa (mật khẩu: {password}):"))
-        width = max((len(account["username"]) for account in accounts), default=0)
+        width = max((len(_field(account, "username")) for account in accounts), default=0)
         for account in accounts:
-            self.stdout.write(
-                f"  {account['username']:<{width}}  {account['full_name']} — {account['role']} — {account['unit']}"
-            )
+            name = _field(account, "full_name")
+            role = _field(account, "role") or "công dân"
+            unit = _field(account, "unit", "unit_label", "unit_name")
+            line = f"  {_field(account, 'username'):<{width}}  {name} — {role}"
+            self.stdout.write(f"{line} — {unit}" if unit else line)
+
+
+def _field(account, *names: str) -> str:
+    """The first of ``names`` that ``account`` has, as a dict key or an attribute."""
+    for name in names:
+        value = account.get(name) if isinstance(account, dict) else getattr(account, name, None)
+        if value is not None:
+            return str(value)
+    return ""

@@ -6,6 +6,7 @@ stopped too and the command exits non-zero: a supervisor (systemd, a container r
 one failed service instead of a half-working one.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -71,9 +72,7 @@ class Command(BaseCommand):
             default=int(os.environ.get("CQS_THREADS", "16")),
             help="Số yêu cầu xử lý đồng thời trong mỗi tiến trình web (mặc định CQS_THREADS hoặc 16).",
         )
-        parser.add_argument(
-            "--no-tasks", action="store_true", help="Không chạy tiến trình xử lý tác vụ nền."
-        )
+        parser.add_argument("--no-tasks", action="store_true", help="Không chạy tiến trình xử lý tác vụ nền.")
 
     def handle(self, *args, host, port, workers, threads, no_tasks, **options):
         if workers < 1 or threads < 1:
@@ -115,8 +114,7 @@ class Command(BaseCommand):
                 )
             shown_host = f"[{host}]" if ":" in host else host
             self.stdout.write(
-                self.style.SUCCESS(f"CQS đang chạy tại http://{shown_host}:{port}/")
-                + " (Ctrl-C để dừng)"
+                self.style.SUCCESS(f"CQS đang chạy tại http://{shown_host}:{port}/") + " (Ctrl-C để dừng)"
             )
             self.stdout.write(", ".join(f"{name} pid {proc.pid}" for name, proc in children.items()))
             self.stdout.flush()
@@ -135,7 +133,9 @@ class Command(BaseCommand):
 
         if failed is not None:
             name, code = failed
-            raise CommandError(f"Tiến trình {name} đã dừng bất thường (mã {code}); đã dừng các tiến trình còn lại.")
+            raise CommandError(
+                f"Tiến trình {name} đã dừng bất thường (mã {code}); đã dừng các tiến trình còn lại."
+            )
         self.stdout.write(f"Đã dừng ({signal.Signals(stop_signal[0]).name}).")
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
@@ -151,8 +151,6 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 self.stderr.write(f"pid {proc.pid} không dừng sau {GRACE_SECONDS:.0f} giây; buộc dừng.")
                 # The whole group, so that no Granian worker process is left behind.
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 proc.wait()

@@ -1,0 +1,170 @@
+"""Demo accounts, one per role, on real units of the demo tree (loaded by ``cqs demo`` after the
+orgs and plans demo). All share ``DEMO_PASSWORD``; a second run changes nothing.
+
+Units are found by name and kind as they were on 30/06/2025 (the last day of the old tree):
+the identifiers below the province are assigned by the orgs demo, not known here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from cqs.accounts.models import RoleGrant, User
+from cqs.accounts.services import (
+    role_definitions_load,
+    role_grant,
+    role_sync,
+    user_create_citizen,
+    user_create_official,
+)
+from cqs.core.exceptions import ServiceError
+
+DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published in the README, demo data only
+UNITS_AS_OF = date(2025, 6, 30)
+PROVINCE_IDENTIFIER = "000.00.00.H62"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    role: str | None  # role code; None for a citizen
+    unit_name: str  # "" for a citizen
+    unit_identifier: str = ""  # looked up by identifier when given, else by name (and kind)
+    unit_kind: str = ""
+    position: str = ""
+    superuser: bool = False
+    cccd: str = ""
+    phone: str = ""
+
+    @property
+    def unit_label(self) -> str:
+        return f"{self.unit_name} ({self.unit_identifier})" if self.unit_identifier else self.unit_name
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        username="admin",
+        full_name="Quản trị hệ thống",
+        role="quan-tri-he-thong",
+        unit_name="UBND tỉnh Vĩnh Phúc",
+        unit_identifier=PROVINCE_IDENTIFIER,
+        position="Quản trị viên hệ thống",
+        superuser=True,
+    ),
+    DemoAccount(
+        username="quantri.stttt",
+        full_name="Nguyễn Minh Quang",
+        role="quan-tri-don-vi",
+        unit_name="Sở Thông tin và Truyền thông",
+        position="Quản trị hệ thống đơn vị",
+    ),
+    DemoAccount(
+        username="lanhdao.ubnd",
+        full_name="Trần Văn Hùng",
+        role="lanh-dao",
+        unit_name="UBND tỉnh Vĩnh Phúc",
+        unit_identifier=PROVINCE_IDENTIFIER,
+        position="Phó Chủ tịch UBND tỉnh",
+    ),
+    DemoAccount(
+        username="vanthu.stttt",
+        full_name="Lê Thị Thu",
+        role="van-thu",
+        unit_name="Sở Thông tin và Truyền thông",
+        position="Văn thư",
+    ),
+    DemoAccount(
+        username="chuyenvien.stttt",
+        full_name="Phạm Thị Hoa",
+        role="chuyen-vien",
+        unit_name="Sở Thông tin và Truyền thông",
+        position="Chuyên viên",
+    ),
+    DemoAccount(
+        username="motcua.vinhyen",
+        full_name="Hoàng Văn Nam",
+        role="can-bo-mot-cua",
+        unit_name="Thành phố Vĩnh Yên",
+        unit_kind="huyen",
+        position="Công chức tiếp nhận và trả kết quả",
+    ),
+    DemoAccount(
+        username="congdan.demo",
+        full_name="Nguyễn Văn An",
+        role=None,
+        unit_name="",
+        cccd="026090001234",
+        phone="0912345678",
+    ),
+)
+
+
+def _find_unit(account: DemoAccount):
+    from cqs.orgs.models import OrgUnit
+
+    units = OrgUnit.objects.as_of(UNITS_AS_OF)
+    if account.unit_identifier:
+        units = units.filter(identifier=account.unit_identifier)
+    else:
+        units = units.filter(name=account.unit_name)
+        if account.unit_kind:
+            units = units.filter(kind__code=account.unit_kind)
+    found = list(units[:2])
+    if len(found) != 1:
+        raise ServiceError(
+            "demo_unit_not_found",
+            f"Không tìm thấy đúng một đơn vị “{account.unit_label}” còn hiệu lực ngày "
+            f"{UNITS_AS_OF:%d/%m/%Y} (thấy {len(found)}). Hãy nạp dữ liệu mẫu của orgs trước.",
+        )
+    return found[0]
+
+
+def _ensure_account(account: DemoAccount) -> tuple[User, bool]:
+    user = User.objects.filter(username=account.username).first()
+    if account.role is None:
+        if user is not None:
+            return user, False
+        user = user_create_citizen(
+            username=account.username,
+            password=DEMO_PASSWORD,
+            full_name=account.full_name,
+            cccd=account.cccd,
+            phone=account.phone,
+        )
+        return user, True
+    unit = _find_unit(account)
+    created = user is None
+    if created:
+        user = user_create_official(
+            username=account.username,
+            password=DEMO_PASSWORD,
+            full_name=account.full_name,
+            unit=unit,
+            position=account.position,
+            is_staff=account.superuser,
+            is_superuser=account.superuser,
+        )
+    if not RoleGrant.objects.filter(user=user, role__code=account.role, unit=unit).exists():
+        role_grant(user=user, role=account.role, unit=unit)
+        created = True
+    return user, created
+
+
+def load_demo(*, log: Callable[[str], None]) -> None:
+    with transaction.atomic():
+        result = role_sync(definitions=role_definitions_load())
+        created = [account.username for account in DEMO_ACCOUNTS if _ensure_account(account)[1]]
+    log(
+        f"accounts: vai trò {len(result.created)} mới, {len(result.updated)} cập nhật, "
+        f"{len(result.unchanged)} không đổi; tài khoản mẫu {len(created)} mới"
+        f"{' (' + ', '.join(created) + ')' if created else ''}, mật khẩu chung {DEMO_PASSWORD}."
+    )
+    for account in DEMO_ACCOUNTS:
+        role = account.role or "công dân"
+        unit = f" — {account.unit_label}" if account.unit_name else ""
+        log(f"  {account.username:<18} {account.full_name} ({role}){unit}")

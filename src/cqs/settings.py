@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Enums are named after their field; several apps have a "kind", so name them here.
+    "ENUM_NAME_OVERRIDES": {"SuccessionKindEnum": "cqs.orgs.choices.SuccessionKind"},
 }
 
 # Logging: to stderr; personal data (CCCD, phone numbers) is masked by a filter on every handler.

@@ -47,6 +47,12 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2's deliberate slowness buys nothing here; the live server thread sees the same settings.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site(live_server, transactional_db) -> str:
     """Base URL of the live server, with a database the server thread shares."""
@@ -60,6 +66,13 @@ class ConsoleLog:
         self.messages: list[str] = []
         page.on("console", lambda msg: self.messages.append(f"{msg.type}: {msg.text}"))
         page.on("pageerror", lambda exc: self.messages.append(f"pageerror: {exc}"))
+        # The console says "404" without the URL; this says which resource failed.
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400 and self.messages.append(f"http {response.status}: {response.url}")
+            ),
+        )
 
     @property
     def csp_violations(self) -> list[str]:
@@ -67,7 +80,7 @@ class ConsoleLog:
 
     @property
     def errors(self) -> list[str]:
-        return [m for m in self.messages if m.startswith(("error:", "pageerror:"))]
+        return [m for m in self.messages if m.startswith(("error:", "pageerror:", "http "))]
 
 
 @pytest.fixture
@@ -149,21 +162,18 @@ def screenshot():
 @pytest.fixture
 def official(transactional_db):
     """A department official with the orgs and plans modules, built without the demo loaders."""
-    import datetime
+    from cqs.accounts.tests.factories import OfficialFactory, RoleFactory, RoleGrantFactory
+    from cqs.orgs.tests.factories import OrgUnitFactory, OrgUnitKindFactory
 
-    from cqs.accounts.models import OfficialProfile, Role, RoleGrant, User
-    from cqs.orgs.models import OrgUnit, OrgUnitKind
-
-    kind, _ = OrgUnitKind.objects.get_or_create(code="so", defaults={"name": "Sở"})
-    unit = OrgUnit.objects.create(
-        kind=kind,
-        name="Sở Thông tin và Truyền thông",
-        short_name="STTTT",
-        valid_from=datetime.date(2008, 1, 1),
+    unit = OrgUnitFactory(
+        kind=OrgUnitKindFactory(department=True), name="Sở Thông tin và Truyền thông", short_name="STTTT"
     )
-    OrgUnit.objects.filter(pk=unit.pk).update(path=f"/{unit.pk}/")
-    user = User.objects.create_user(username="nguyen.van.an", full_name="Nguyễn Văn An", password=None)
-    OfficialProfile.objects.create(user=user, unit=unit, position="Chuyên viên phòng Công nghệ thông tin")
-    role = Role.objects.create(code="chuyen-vien", name="Chuyên viên", modules=["orgs", "plans", "onestop"])
-    RoleGrant.objects.create(user=user, role=role, unit=unit)
+    user = OfficialFactory(
+        username="nguyen.van.an",
+        full_name="Nguyễn Văn An",
+        official_profile__unit=unit,
+        official_profile__position="Chuyên viên phòng Công nghệ thông tin",
+    )
+    role = RoleFactory(code="chuyen-vien-thu", name="Chuyên viên", modules=["orgs", "plans", "onestop"])
+    RoleGrantFactory(user=user, role=role, unit=unit)
     return user

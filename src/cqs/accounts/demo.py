@@ -159,12 +159,9 @@ def load_demo(*, log: Callable[[str], None]) -> None:
     with transaction.atomic():
         result = role_sync(definitions=role_definitions_load())
         created = [account.username for account in DEMO_ACCOUNTS if _ensure_account(account)[1]]
+    # The account list itself is printed once by ``cqs demo`` from DEMO_ACCOUNTS.
     log(
         f"accounts: vai trò {len(result.created)} mới, {len(result.updated)} cập nhật, "
-        f"{len(result.unchanged)} không đổi; tài khoản mẫu {len(created)} mới"
-        f"{' (' + ', '.join(created) + ')' if created else ''}, mật khẩu chung {DEMO_PASSWORD}."
+        f"{len(result.unchanged)} không đổi; tài khoản minh họa {len(created)} mới"
+        f"{' (' + ', '.join(created) + ')' if created else ''}."
     )
-    for account in DEMO_ACCOUNTS:
-        role = account.role or "công dân"
-        unit = f" — {account.unit_label}" if account.unit_name else ""
-        log(f"  {account.username:<18} {account.full_name} ({role}){unit}")

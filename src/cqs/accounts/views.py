@@ -47,6 +47,9 @@ def _with_next(url_name: str, next_url: str) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     next_url = _next_url(request)
+    asked_for_page = bool(request.GET.get("next"))
+    if request.method == "GET" and request.user.is_authenticated and not asked_for_page:
+        return redirect(next_url)
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -57,7 +60,11 @@ def login_view(request):
         return redirect(next_url)
     # A locked-out attempt never gets here as a page: django-axes' middleware replaces the
     # response with ``lockout`` below.
-    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+    # Signed in but sent here for a page: the account lacks the right (e.g. the admin site).
+    other_account = request.user.is_authenticated and asked_for_page
+    return render(
+        request, "accounts/login.html", {"form": form, "next": next_url, "other_account": other_account}
+    )
 
 
 @require_POST

@@ -148,7 +148,7 @@ def new_communes(names: set[str]) -> list[tuple[str, int]]:
     return sorted(found.items(), key=lambda item: item[1])
 
 
-def _ensure_kinds(log) -> int:
+def _ensure_kinds() -> int:
     created = 0
     for code, name, rank in KINDS:
         if not OrgUnitKind.objects.filter(code=code).exists():
@@ -175,7 +175,7 @@ def _load_before(src: dict, divisions: list[dict]) -> tuple[dict, int]:
         identifier=VINH_PHUC,
         identifier_source=IdentifierSource.OFFICIAL,
         kind="ubnd-tinh",
-        name="UBND tỉnh Vĩnh Phúc",
+        name="Ủy ban nhân dân tỉnh Vĩnh Phúc",
         short_name="UBND",
         division_code="26",
         source="Mã định danh: QĐ 20/2020/QĐ-TTg (H62 = Vĩnh Phúc); mã ĐVHC 26 của Tổng cục Thống kê; "
@@ -230,7 +230,7 @@ def _load_before(src: dict, divisions: list[dict]) -> tuple[dict, int]:
 def _reorganise(src: dict, before: dict) -> ReorganisationEvent:
     phu_tho = NewUnit(
         kind="ubnd-tinh",
-        name="UBND tỉnh Phú Thọ",
+        name="Ủy ban nhân dân tỉnh Phú Thọ",
         short_name="UBND",
         identifier=PHU_THO,
         identifier_source=IdentifierSource.DERIVED,
@@ -283,7 +283,7 @@ def _reorganise(src: dict, before: dict) -> ReorganisationEvent:
 def load_demo(*, log: Callable[[str], None]) -> None:
     src = sources()
     with transaction.atomic():
-        kinds = _ensure_kinds(log)
+        kinds = _ensure_kinds()
         before, created = _load_before(src, old_divisions())
         event = ReorganisationEvent.objects.filter(
             name=EVENT_NAME, effective_date=REORGANISATION_DATE

@@ -133,7 +133,7 @@ def orgunit_tree(*, as_of: date) -> list[TreeNode]:
 def orgunit_predecessor_links(unit: OrgUnit) -> QuerySet[Succession]:
     return (
         Succession.objects.filter(successor=unit)
-        .select_related("predecessor__kind", "event")
+        .select_related("predecessor__kind", "predecessor__parent", "event")
         .order_by("predecessor__path")
     )
 
@@ -141,7 +141,7 @@ def orgunit_predecessor_links(unit: OrgUnit) -> QuerySet[Succession]:
 def orgunit_successor_links(unit: OrgUnit) -> QuerySet[Succession]:
     return (
         Succession.objects.filter(predecessor=unit)
-        .select_related("successor__kind", "event")
+        .select_related("successor__kind", "successor__parent", "event")
         .order_by("successor__path")
     )
 
@@ -193,7 +193,9 @@ def reorganisation_get(pk: int) -> ReorganisationEvent | None:
 
 def reorganisation_successions(event: ReorganisationEvent) -> list[Succession]:
     """The event's links, grouped by successor (in tree order) then predecessor name."""
-    links = Succession.objects.filter(event=event).select_related("predecessor__kind", "successor__kind")
+    links = Succession.objects.filter(event=event).select_related(
+        "predecessor__kind", "predecessor__parent", "successor__kind", "successor__parent"
+    )
     return sorted(
         links,
         key=lambda link: (link.successor.path, vi_sort_key(link.predecessor.name)),

@@ -41,6 +41,12 @@ class PlanAdmin(ReadOnlyAdmin):
     inlines = [TargetAreaInline]
 
 
+@admin.register(TargetArea)
+class TargetAreaAdmin(ReadOnlyAdmin):
+    list_display = ["number", "title", "plan"]
+    list_filter = ["plan"]
+
+
 @admin.register(Target)
 class TargetAdmin(ReadOnlyAdmin):
     list_display = ["code", "area", "indicator", "comparator", "value", "value_max", "unit"]

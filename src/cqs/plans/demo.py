@@ -16,6 +16,17 @@ from cqs.plans.services import plan_load
 # Row 59 of Appendix 3 is led by "Các sở, ngành, địa phương": many units, none to link.
 UNLINKED_ON_PURPOSE = {"Các sở, ngành, địa phương"}
 
+_KINDS = {
+    "plan": "kế hoạch",
+    "target_area": "lĩnh vực mục tiêu",
+    "target": "mục tiêu",
+    "baseline": "số liệu 2021",
+    "information_system": "hệ thống thông tin",
+    "project": "dự án, nhiệm vụ",
+    "data_note": "ghi chú số liệu",
+}
+_ACTIONS = {"created": "thêm", "updated": "cập nhật", "deleted": "xóa"}
+
 
 def load_document() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
@@ -25,8 +36,9 @@ def load_demo(*, log: Callable[[str], None]) -> None:
     plan = plan_load(document=load_document())
     changes = plan.load_changes
     if changes:
-        summary = ", ".join(
-            f"{kind}: " + "/".join(f"{len(keys)} {action}" for action, keys in actions.items())
+        summary = "; ".join(
+            f"{_KINDS.get(kind, kind)}: "
+            + ", ".join(f"{_ACTIONS[action]} {len(keys)}" for action, keys in actions.items())
             for kind, actions in changes.items()
         )
         log(f"Kế hoạch {plan.number}: đã nạp ({summary}).")

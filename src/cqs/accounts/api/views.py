@@ -23,7 +23,17 @@ def _unit(unit):
 class MeView(APIView):
     """The signed-in account: profile, roles with their unit scope, second factor, modules."""
 
-    @extend_schema(operation_id="me_retrieve", responses=MeSerializer, tags=["accounts"])
+    @extend_schema(
+        operation_id="v1_me_retrieve",
+        summary="Tài khoản đang đăng nhập",
+        description=(
+            "Tên, loại tài khoản (cán bộ/công dân), đơn vị và chức vụ, các vai trò kèm đơn vị áp dụng, "
+            "trạng thái xác thực hai yếu tố và các phân hệ được dùng. Số căn cước và số điện thoại "
+            "chỉ trả về dạng đã che."
+        ),
+        responses=MeSerializer,
+        tags=["accounts"],
+    )
     def get(self, request):
         user = user_profile_get(user=request.user)
         official = _profile(user, "official_profile")

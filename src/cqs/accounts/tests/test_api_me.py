@@ -24,7 +24,9 @@ def test_anonymous_gets_a_problem_response(client):
 QUERIES = 7
 
 
-def test_an_official_gets_profile_unit_roles_2fa_and_modules(client, specialist, tree, django_assert_num_queries):
+def test_an_official_gets_profile_unit_roles_2fa_and_modules(
+    client, specialist, tree, django_assert_num_queries
+):
     client.force_login(specialist)
 
     with django_assert_num_queries(QUERIES):
@@ -51,7 +53,9 @@ def test_an_official_gets_profile_unit_roles_2fa_and_modules(client, specialist,
     assert "admin" not in codes and "lgsp" not in codes
 
 
-def test_roles_on_several_units_are_listed_each_with_its_scope(client, tree, roles, django_assert_num_queries):
+def test_roles_on_several_units_are_listed_each_with_its_scope(
+    client, tree, roles, django_assert_num_queries
+):
     user = official_with_role(tree.c1, roles["chuyen-vien"])
     RoleGrantFactory(user=user, role=roles["van-thu"], unit=tree.d2)
     RoleGrantFactory(user=user, role=roles["lanh-dao"], unit=tree.p)

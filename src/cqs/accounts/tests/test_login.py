@@ -115,3 +115,9 @@ def test_the_admin_login_sends_people_to_the_platform_login(client):
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
     assert "next=%2Fadmin%2F" in response.url
+
+
+def test_a_signed_in_user_opening_the_login_page_goes_home(client, specialist):
+    client.force_login(specialist)
+    response = client.get(LOGIN)
+    assert response.status_code == 302 and response.url == reverse("core:home")

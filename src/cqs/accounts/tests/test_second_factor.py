@@ -99,7 +99,11 @@ def test_an_official_whose_roles_do_not_require_it_is_not_redirected(client, spe
 def test_a_verified_administrator_uses_the_pages(client, admin_user):
     otp_verified_login(client, admin_user)
     assert client.get("/").status_code == 200
-    assert client.get("/api/v1/me/").json()["two_factor"] == {"required": True, "enabled": True, "verified": True}
+    assert client.get("/api/v1/me/").json()["two_factor"] == {
+        "required": True,
+        "enabled": True,
+        "verified": True,
+    }
 
 
 # --- enrolment -------------------------------------------------------------------------------

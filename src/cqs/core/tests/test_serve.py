@@ -32,12 +32,19 @@ def data_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cqs-data")
     env = serve_env(path)
     subprocess.run(cqs("migrate", "--noinput", "-v", "0"), env=env, check=True, timeout=300)  # noqa: S603
+    subprocess.run(cqs("collectstatic", "--noinput", "-v", "0"), env=env, check=True, timeout=300)  # noqa: S603
     return path
 
 
 def serve_env(path: Path) -> dict:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(CQS_DATA_DIR=str(path), CQS_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    env.update(
+        CQS_DATA_DIR=str(path),
+        CQS_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+        # Plain copies: quicker to collect than the hashed, compressed production storage.
+        CQS_STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
+    )
     env.pop("PORT", None)
     return env
 
@@ -123,6 +130,12 @@ def test_serve_answers_then_sigint_stops_both_children_and_exits_zero(server_fac
     assert f"http://127.0.0.1:{server.port}/" in server.log
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=5) as response:
         assert response.read() == b'{"status": "ok"}'
+    # static files come from WhiteNoise, in the same process
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{server.port}/static/admin/css/base.css", timeout=5
+    ) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/css")
     # when Ctrl-C is pressed
     server.proc.send_signal(signal.SIGINT)
     # then the command exits cleanly and takes its children with it

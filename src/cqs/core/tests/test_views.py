@@ -1,79 +1,58 @@
 """Home page per role, the page shell, and the health check."""
 
-import datetime
 import re
 
-import factory
 import pytest
 from django.contrib.messages import constants as message_constants
 from django.contrib.messages.storage.base import Message
 from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from cqs.accounts.models import CitizenProfile, OfficialProfile, Role, RoleGrant, User
+from cqs.accounts.tests.factories import (
+    CitizenFactory,
+    OfficialFactory,
+    RoleFactory,
+    RoleGrantFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+)
 from cqs.core import views
 from cqs.core.modules import MODULES, Module, modules_for
 from cqs.core.templatetags.core_tags import alert_class, is_current_section
-from cqs.orgs.models import OrgUnit, OrgUnitKind
+from cqs.orgs.tests.factories import OrgUnitFactory, OrgUnitKindFactory
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
-
-# Local factories: the shell only needs a unit, a role and a grant; the accounts and orgs apps own
-# the full factories of their models.
-class KindFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = OrgUnitKind
-        django_get_or_create = ("code",)
-
-    code = "so"
-    name = "Sở"
-
-
-class UnitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = OrgUnit
-        skip_postgeneration_save = True
-
-    kind = factory.SubFactory(KindFactory)
-    name = factory.Sequence(lambda n: f"Sở Thông tin và Truyền thông {n}")
-    short_name = "STTTT"
-    valid_from = datetime.date(2020, 1, 1)
-
-    @factory.post_generation
-    def set_path(obj, create, extracted, **kwargs):
-        # A root unit: its path is its own id (the orgs services compute it for real trees).
-        obj.path = f"/{obj.pk}/"
-        obj.save(update_fields=["path"])
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    full_name = "Nguyễn Văn An"
-
-
-class RoleFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Role
-
-    code = factory.Sequence(lambda n: f"role-{n}")
-    name = "Chuyên viên"
-    modules = factory.LazyFunction(lambda: ["orgs"])
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def official(*, modules, position="Chuyên viên", is_staff=False, role_name="Chuyên viên"):
-    unit = UnitFactory(name="Sở Thông tin và Truyền thông")
-    user = UserFactory(is_staff=is_staff)
-    OfficialProfile.objects.create(user=user, unit=unit, position=position)
-    RoleGrant.objects.create(user=user, role=RoleFactory(modules=modules, name=role_name), unit=unit)
+    """An official of a department holding one role (with ``modules``) on it."""
+    unit = OrgUnitFactory(
+        kind=OrgUnitKindFactory(department=True), name="Sở Thông tin và Truyền thông", short_name="STTTT"
+    )
+    user = OfficialFactory(
+        full_name="Nguyễn Văn An",
+        is_staff=is_staff,
+        official_profile__unit=unit,
+        official_profile__position=position,
+    )
+    RoleGrantFactory(user=user, role=RoleFactory(modules=modules, name=role_name), unit=unit)
     return user
+
+
+def otp_verified_login(client, user) -> None:
+    """Sign in with a session whose second factor is already verified (superusers need it)."""
+    device = TOTPDeviceFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def card_codes(html: str) -> list[str]:
@@ -111,7 +90,7 @@ def test_landing_page_lists_every_module_and_marks_future_ones(client):
 def test_official_with_orgs_role_sees_the_orgs_card_and_not_plans(client):
     # given
     user = official(modules=["orgs"])
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
 
     # when
     response = client.get(reverse("core:home"))
@@ -127,7 +106,7 @@ def test_official_with_orgs_role_sees_the_orgs_card_and_not_plans(client):
 def test_home_shows_the_officials_unit_position_and_roles_with_scope(client):
     # given
     user = official(modules=["orgs"], position="Chuyên viên phòng CNTT", role_name="Chuyên viên")
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
 
     # when
     html = client.get(reverse("core:home")).content.decode()
@@ -142,7 +121,7 @@ def test_home_shows_the_officials_unit_position_and_roles_with_scope(client):
 def test_roles_modules_are_united_across_grants(client):
     # given: two grants, each bringing one module
     user = official(modules=["plans"])
-    RoleGrant.objects.create(
+    RoleGrantFactory(
         user=user, role=RoleFactory(modules=["orgs", "onestop"]), unit=user.official_profile.unit
     )
 
@@ -155,8 +134,8 @@ def test_roles_modules_are_united_across_grants(client):
 
 def test_superuser_sees_every_module(client):
     # given
-    user = UserFactory(is_superuser=True, is_staff=True)
-    client.force_login(user, backend=MODEL_BACKEND)
+    user = UserFactory(superuser=True)
+    otp_verified_login(client, user)
 
     # when
     response = client.get(reverse("core:home"))
@@ -169,7 +148,7 @@ def test_superuser_sees_every_module(client):
 def test_future_modules_are_shown_as_under_construction_not_links(client):
     # given
     user = official(modules=["onestop"])
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
 
     # when
     html = client.get(reverse("core:home")).content.decode()
@@ -200,9 +179,8 @@ def test_unknown_module_codes_in_a_role_are_ignored():
 
 def test_citizen_without_grants_gets_a_welcome_text(client):
     # given
-    user = UserFactory()
-    CitizenProfile.objects.create(user=user, cccd="026090001234")
-    client.force_login(user, backend=MODEL_BACKEND)
+    user = CitizenFactory()
+    client.force_login(user)
 
     # when
     response = client.get(reverse("core:home"))
@@ -216,7 +194,7 @@ def test_citizen_without_grants_gets_a_welcome_text(client):
 
 def test_official_without_any_role_is_told_to_ask_an_administrator(client):
     user = UserFactory()
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
 
     html = client.get(reverse("core:home")).content.decode()
 
@@ -251,10 +229,8 @@ def test_home_page_query_count_does_not_grow_with_grants(client, django_assert_m
     # given: an official with five grants
     user = official(modules=["orgs"])
     for _ in range(4):
-        RoleGrant.objects.create(
-            user=user, role=RoleFactory(modules=["plans"]), unit=user.official_profile.unit
-        )
-    client.force_login(user, backend=MODEL_BACKEND)
+        RoleGrantFactory(user=user, role=RoleFactory(modules=["plans"]), unit=user.official_profile.unit)
+    client.force_login(user)
 
     # then: session + user + grants + profile + its unit, and a little slack for middleware
     with django_assert_max_num_queries(8):
@@ -267,7 +243,7 @@ def test_home_page_query_count_does_not_grow_with_grants(client, django_assert_m
 
 def test_shell_has_skip_link_language_switch_and_post_logout(client):
     user = official(modules=["orgs"])
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
 
     html = client.get(reverse("core:home")).content.decode()
 
@@ -275,11 +251,37 @@ def test_shell_has_skip_link_language_switch_and_post_logout(client):
     assert 'id="content"' in html
     assert f'action="{reverse("set_language")}"' in html
     assert 'name="language" value="en"' in html
-    if 'id="logout-submit"' in html:  # once accounts:logout is registered
-        form = html[: html.index('id="logout-submit"')]
-        form = form[form.rindex("<form") :]
-        assert 'method="post"' in form
-        assert "csrfmiddlewaretoken" in form
+    form = html[: html.index('id="logout-submit"')]
+    form = form[form.rindex("<form") :]
+    assert f'action="{reverse("accounts:logout")}"' in form
+    assert 'method="post"' in form
+    assert "csrfmiddlewaretoken" in form
+
+
+def test_navbar_links_only_the_modules_that_are_built(client):
+    # given: an official whose role lists a built module and a future one
+    user = official(modules=["orgs", "onestop"])
+    client.force_login(user)
+
+    # when
+    html = client.get(reverse("core:home")).content.decode()
+
+    # then
+    nav = html[html.index('id="cqs-nav-modules"') : html.index("</ul>", html.index('id="cqs-nav-modules"'))]
+    assert f'href="{reverse("orgs:tree")}"' in nav
+    assert 'data-module="onestop"' not in nav
+
+
+def test_navbar_marks_the_current_module(client):
+    user = official(modules=["orgs", "plans"])
+    client.force_login(user)
+
+    html = client.get(reverse("orgs:tree")).content.decode()
+
+    link = re.search(r'<a class="nav-link([^"]*)"[^>]*data-module="orgs"', html, re.S)
+    assert link and "active" in link.group(1)
+    other = re.search(r'<a class="nav-link([^"]*)"[^>]*data-module="plans"', html, re.S)
+    assert other and "active" not in other.group(1)
 
 
 def test_shell_gives_htmx_requests_a_working_csrf_token():

@@ -45,7 +45,14 @@ class _Reorganisation:
         self.links: list[tuple[int, UnitRef, str]] = []  # (predecessor pk, successor, kind)
         self.moves: dict[int, UnitRef | None] = {}
         self.renames: dict[int, Rename] = {}
-        self.kinds: dict[str, OrgUnitKind] = {}
+        self.kinds: dict[int, OrgUnitKind] = {}  # id(spec) -> kind of a NewUnit
+        self._kinds_by_code: dict[str, OrgUnitKind] = {}
+        # Filled by lock_and_check():
+        self.versions: dict[int, OrgUnit] = {}  # rows that get a new version (moved, renamed, carried)
+        self.carried: set[int] = set()  # rows re-created only because an ancestor moved or was renamed
+        self.gone: set[int] = set()  # rows that end without a new version (merged, split, dissolved)
+        self.parents: dict[tuple, tuple | None] = {}  # planned row -> its parent's key
+        self.order: list[tuple] = []  # planned rows, parents first
 
     # -- shape, before any query on units --
 
@@ -82,13 +89,15 @@ class _Reorganisation:
                     division_code=ref.division_code,
                     source=ref.source,
                 )
-                self.kinds[id(ref)] = _resolve_kind(ref.kind, cache=self.kinds)
+                self.kinds[id(ref)] = _resolve_kind(ref.kind, cache=self._kinds_by_code)
                 self.new_units[id(ref)] = ref
             ref = ref.parent
         if ref is not None:
             self._name_unit(ref)
 
     def _link(self, pred_pk: int, successor: UnitRef, kind: str) -> None:
+        if not isinstance(successor, OrgUnit | NewUnit):
+            raise ServiceError("invalid_operation", _("Thiếu đơn vị kế thừa."))
         if isinstance(successor, OrgUnit) and successor.pk == pred_pk:
             raise ServiceError(
                 "invalid_operation",
@@ -155,6 +164,13 @@ class _Reorganisation:
                 )
         for pk in self.closing:
             self._check_can_end(self.units[pk])
+        for pk, rename in self.renames.items():
+            unit = self.units[pk]
+            if rename.new_name.strip() == unit.name and rename.new_short_name in (None, unit.short_name):
+                raise ServiceError(
+                    "invalid_operation",
+                    _("Đơn vị “%(unit)s” đã có tên này; đổi tên không làm thay đổi gì.") % {"unit": unit},
+                )
         self._plan_versions()
         gone = [pk for pk, kind in self.closing.items() if kind in _ENDS_WITHOUT_VERSION]
         orphan = (
@@ -204,10 +220,9 @@ class _Reorganisation:
         the row: so the children of a moved or renamed unit are re-created under its new version
         (succession kind "move") rather than left pointing at a row that has ended.
         """
-        self.versions: dict[int, OrgUnit] = {
+        self.versions = {
             pk: self.units[pk] for pk, kind in self.closing.items() if kind not in _ENDS_WITHOUT_VERSION
         }
-        self.carried: set[int] = set()
         if not self.versions:
             return
         subtree = reduce(or_, (Q(path__startswith=unit.path) for unit in self.versions.values()))

@@ -387,7 +387,7 @@ def orgunit_correct(*, unit: OrgUnit, actor=None, **changes) -> OrgUnit:
             % {"fields": ", ".join(sorted(unknown))},
         )
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().select_related("kind").get(pk=unit.pk)
+        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
         values = {field: getattr(unit, field) for field in _CORRECTABLE} | changes
         orgunit_check_fields(identifier=unit.identifier, **values)
         before = {field: getattr(unit, field) for field in changes if getattr(unit, field) != changes[field]}

@@ -24,7 +24,9 @@ def kinds(db):
 @pytest.fixture
 def tree(kinds):
     """P → D1 (C1, C2), D2 (C3); all in force from 2000-01-01, open-ended."""
-    p = OrgUnitFactory(kind=kinds.province, name="UBND tỉnh Thử", identifier="000.00.00.H98", valid_from=START)
+    p = OrgUnitFactory(
+        kind=kinds.province, name="UBND tỉnh Thử", identifier="000.00.00.H98", valid_from=START
+    )
     d1 = OrgUnitFactory(kind=kinds.district, name="Huyện Một", identifier="000.00.01.H98", parent=p)
     d2 = OrgUnitFactory(kind=kinds.district, name="Huyện Hai", identifier="000.00.02.H98", parent=p)
     c1 = OrgUnitFactory(kind=kinds.commune, name="Xã An", identifier="000.01.01.H98", parent=d1)
@@ -36,7 +38,9 @@ def tree(kinds):
 def db_state() -> dict:
     """Everything a refused service call must leave untouched."""
     return {
-        "units": sorted(OrgUnit.objects.values_list("pk", "name", "parent_id", "valid_from", "valid_to", "path")),
+        "units": sorted(
+            OrgUnit.objects.values_list("pk", "name", "parent_id", "valid_from", "valid_to", "path")
+        ),
         "events": ReorganisationEvent.objects.count(),
         "successions": Succession.objects.count(),
         "audit": AuditEvent.objects.count(),

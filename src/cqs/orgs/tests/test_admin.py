@@ -48,7 +48,9 @@ def test_admin_adds_a_unit_through_the_service(admin_client, tree, kinds):
     assert response.status_code == 302, response.content.decode()[:2000]
     unit = OrgUnit.objects.get(identifier="000.09.01.H98")
     assert unit.path == f"{tree.d1.path}{unit.pk}/" and unit.depth == 2
-    assert AuditEvent.objects.filter(action="orgs.orgunit.create", object_id=str(unit.pk), actor__username="quantri")
+    assert AuditEvent.objects.filter(
+        action="orgs.orgunit.create", object_id=str(unit.pk), actor__username="quantri"
+    )
 
 
 def test_admin_shows_a_service_refusal_on_the_form_and_writes_nothing(admin_client, tree, kinds):

@@ -16,7 +16,9 @@ EVE = CHANGE - timedelta(days=1)
 def merged(tree, kinds):
     """C1 and C2 merge into Xã An Bình on CHANGE."""
     new = NewUnit(kind=kinds.commune, name="Xã An Bình", identifier="000.03.01.H98", parent=tree.d1)
-    orgunit_reorganise(event_name="Sắp xếp thử", effective_date=CHANGE, merges=[Merge([tree.c1, tree.c2], new)])
+    orgunit_reorganise(
+        event_name="Sắp xếp thử", effective_date=CHANGE, merges=[Merge([tree.c1, tree.c2], new)]
+    )
     return tree
 
 
@@ -60,9 +62,14 @@ def test_filters(official_client, merged):
     tree = merged
     assert identifiers(official_client.get(LIST, {"identifier": "000.00.01.H98"})) == ["000.00.01.H98"]
     assert identifiers(official_client.get(LIST, {"code": "000.00.01.H98"})) == ["000.00.01.H98"]
-    assert sorted(identifiers(official_client.get(LIST, {"kind": "huyen"}))) == ["000.00.01.H98", "000.00.02.H98"]
+    assert sorted(identifiers(official_client.get(LIST, {"kind": "huyen"}))) == [
+        "000.00.01.H98",
+        "000.00.02.H98",
+    ]
     assert identifiers(official_client.get(LIST, {"parent": tree.d1.pk})) == ["000.03.01.H98"]
-    assert sorted(identifiers(official_client.get(LIST, {"parent": tree.d1.pk, "as_of": EVE.isoformat()}))) == [
+    assert sorted(
+        identifiers(official_client.get(LIST, {"parent": tree.d1.pk, "as_of": EVE.isoformat()}))
+    ) == [
         "000.01.01.H98",
         "000.02.01.H98",
     ]

@@ -20,7 +20,10 @@ def demo(db):
 
 def kinds_as_of(on):
     units = OrgUnit.objects.as_of(on)
-    return {code: units.filter(kind__code=code).count() for code in ("ubnd-tinh", "so", "co-quan-tinh", "huyen", "xa")}
+    return {
+        code: units.filter(kind__code=code).count()
+        for code in ("ubnd-tinh", "so", "co-quan-tinh", "huyen", "xa")
+    }
 
 
 def test_demo_trees_before_and_after_the_2025_reorganisation(demo):
@@ -56,7 +59,7 @@ def test_a_second_run_changes_nothing(demo):
 def test_demo_codes_and_sources(demo):
     vinh_phuc = OrgUnit.objects.get(identifier="000.00.00.H62")
     assert (vinh_phuc.name, vinh_phuc.identifier_source, vinh_phuc.division_code) == (
-        "UBND tỉnh Vĩnh Phúc",
+        "Ủy ban nhân dân tỉnh Vĩnh Phúc",
         "official",
         "26",
     )

@@ -85,7 +85,11 @@ def test_bad_fields_are_refused_and_nothing_is_written(tree, kinds, overrides, c
 )
 def test_a_parent_not_in_force_over_the_whole_validity_is_refused(kinds, valid_from, valid_to, parent_end):
     parent = create(
-        kinds, kind=kinds.district, identifier="000.00.01.H98", valid_from=date(2000, 1, 1), valid_to=parent_end
+        kinds,
+        kind=kinds.district,
+        identifier="000.00.01.H98",
+        valid_from=date(2000, 1, 1),
+        valid_to=parent_end,
     )
     before = db_state()
     with pytest.raises(ServiceError) as excinfo:

@@ -23,7 +23,9 @@ def fresh(unit):
 
 
 def links(event):
-    return {(s.predecessor_id, s.successor.name, s.kind) for s in event.successions.select_related("successor")}
+    return {
+        (s.predecessor_id, s.successor.name, s.kind) for s in event.successions.select_related("successor")
+    }
 
 
 def test_merge_into_a_new_unit_closes_the_old_ones_and_links_them(tree, kinds):
@@ -259,6 +261,14 @@ def test_empty_operations_are_refused(tree, operations, code):
     refused(code, **operations)
 
 
+def test_a_merge_without_successor_is_refused(tree):
+    refused("invalid_operation", merges=[Merge(predecessors=[tree.c1], successor=None)])
+
+
+def test_a_rename_that_changes_nothing_is_refused(tree):
+    refused("invalid_operation", renames=[Rename(unit=tree.d1, new_name="Huyện Một")])
+
+
 def test_a_split_with_one_successor_is_refused(tree):
     refused("invalid_operation", splits=[Split(predecessor=tree.c2, successors=[tree.c1])])
 
@@ -299,7 +309,10 @@ def test_a_failure_late_in_the_event_rolls_back_everything(tree, kinds):
     bad = NewUnit(kind=kinds.commune, name="Xã Mới", parent=tree.d2)
     refused(
         "parent_not_valid",
-        merges=[Merge(predecessors=[tree.c1, tree.c2], successor=good), Merge(predecessors=[tree.c3], successor=bad)],
+        merges=[
+            Merge(predecessors=[tree.c1, tree.c2], successor=good),
+            Merge(predecessors=[tree.c3], successor=bad),
+        ],
         dissolutions=[Dissolution(unit=tree.d2)],
     )
     assert not ReorganisationEvent.objects.exists() and not Succession.objects.exists()

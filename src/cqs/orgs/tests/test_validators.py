@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from cqs.orgs.validators import validate_identifier
 
 
-@pytest.mark.parametrize("code", ["000.00.00.H62", "000.00.01.H62", "000.01.40.H62", "000.00.00.G22", "123.45.67.A01"])
+@pytest.mark.parametrize(
+    "code", ["000.00.00.H62", "000.00.01.H62", "000.01.40.H62", "000.00.00.G22", "123.45.67.A01"]
+)
 def test_well_formed_identifiers_pass(code):
     # given a 13-character code L4.L3.L2.L1 with a level-1 letter A–K, when validated, then no error
     validate_identifier(code)

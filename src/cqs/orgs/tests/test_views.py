@@ -98,6 +98,8 @@ def test_unknown_unit_and_event_are_404(official_client, db):
 @pytest.fixture
 def merged_tree(tree, kinds):
     new = NewUnit(kind=kinds.commune, name="Xã An Bình", identifier="000.03.01.H98", parent=tree.d1)
-    orgunit_reorganise(event_name="Sắp xếp thử", effective_date=CHANGE, merges=[Merge([tree.c1, tree.c2], new)])
+    orgunit_reorganise(
+        event_name="Sắp xếp thử", effective_date=CHANGE, merges=[Merge([tree.c1, tree.c2], new)]
+    )
     assert OrgUnit.objects.filter(valid_from=CHANGE).count() == 1
     return tree

@@ -107,7 +107,7 @@ def test_the_committed_plan_totals_729340_and_640563(plan):
     assert (totals.total_budget, totals.allocation) == (729_340, 640_563)
     assert totals.matches_stated
     units = {u["lead_unit_name"]: u for u in totals.by_lead_unit}
-    assert len(units) == 23
+    assert len(units) == 24  # the 23 lead units and "Các sở, ngành, địa phương"
     assert units["Sở Thông tin và Truyền thông"]["count"] == 13
     groups = selectors.plan_projects_by_lead_unit(plan)
     assert [g["lead_unit_name"] for g in groups] == [u["lead_unit_name"] for u in totals.by_lead_unit]

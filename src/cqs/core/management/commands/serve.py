@@ -69,8 +69,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("CQS_THREADS", "16")),
-            help="Số yêu cầu xử lý đồng thời trong mỗi tiến trình web (mặc định CQS_THREADS hoặc 16).",
+            # Granian's own advice for WSGI: about two threads per core, plus one.
+            default=int(os.environ.get("CQS_THREADS", str(2 * (os.cpu_count() or 1) + 1))),
+            help="Số yêu cầu xử lý đồng thời trong mỗi tiến trình web (mặc định CQS_THREADS "
+            "hoặc 2 × số lõi CPU + 1).",
         )
         parser.add_argument("--no-tasks", action="store_true", help="Không chạy tiến trình xử lý tác vụ nền.")
 

@@ -68,7 +68,7 @@ def _overrides_between(first: date, last: date) -> dict[date, tuple[bool, str]]:
             [first, last],
         )
         rows = cursor.fetchall()
-    # SQLite hands back ISO strings and 0/1; PostgreSQL dates and booleans.
+    # Raw rows differ by backend: dates or ISO strings, booleans or 0/1.
     return {
         (day if isinstance(day, date) else date.fromisoformat(day)): (bool(working), reason)
         for day, working, reason in rows

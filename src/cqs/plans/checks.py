@@ -167,9 +167,13 @@ def project_notes(document: dict) -> list[dict]:
     return notes
 
 
-def data_notes(document: dict) -> list[dict]:
-    """Every discrepancy in the document's figures, then the remarks the document carries."""
+def computed_notes(document: dict) -> list[dict]:
+    """Every discrepancy in the document's figures. Expects a validated document."""
     baselines = document.get("baselines", [])
-    computed = ratio_notes(baselines) + sum_notes(baselines) + count_notes(document) + project_notes(document)
+    return ratio_notes(baselines) + sum_notes(baselines) + count_notes(document) + project_notes(document)
+
+
+def data_notes(document: dict) -> list[dict]:
+    """The discrepancies, then the remarks the document carries."""
     remarks = [{**remark, "computed": None, "stated": None} for remark in document.get("notes", [])]
-    return computed + remarks
+    return computed_notes(document) + remarks

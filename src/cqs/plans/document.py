@@ -143,7 +143,9 @@ def _target(raw: dict, path: str) -> dict:
     if comparator and value is None:
         raise _Invalid(f"{path}.value", _("mục tiêu có phép so sánh phải có giá trị"))
     if comparator == Comparator.RANGE and (value_max is None or value_max <= value):
-        raise _Invalid(f"{path}.value_max", _("khoảng giá trị phải có giá trị tối đa lớn hơn giá trị tối thiểu"))
+        raise _Invalid(
+            f"{path}.value_max", _("khoảng giá trị phải có giá trị tối đa lớn hơn giá trị tối thiểu")
+        )
     if comparator != Comparator.RANGE and value_max is not None:
         raise _Invalid(f"{path}.value_max", _("chỉ mục tiêu dạng khoảng mới có giá trị tối đa"))
     return {
@@ -226,7 +228,9 @@ def _targets(document: dict) -> tuple[list[dict], list[dict]]:
         _unique(area_targets, "order", f"{path}.targets")
         for j, target in enumerate(area_targets):
             if target["code"] in codes:
-                raise _Invalid(f"{path}.targets[{j}].code", _("bị trùng: %(value)s") % {"value": target["code"]})
+                raise _Invalid(
+                    f"{path}.targets[{j}].code", _("bị trùng: %(value)s") % {"value": target["code"]}
+                )
             codes.add(target["code"])
         areas.append(area)
         targets.extend(area_targets)
@@ -263,7 +267,9 @@ def parse_document(document: Any) -> dict:
             for i, raw in enumerate(_list(document, "information_systems", "document"))
         ]
         _unique(systems, "number", "information_systems")
-        projects = [_project(raw, f"projects[{i}]") for i, raw in enumerate(_list(document, "projects", "document"))]
+        projects = [
+            _project(raw, f"projects[{i}]") for i, raw in enumerate(_list(document, "projects", "document"))
+        ]
         _unique(projects, "number", "projects")
         notes = [_note(raw, f"notes[{i}]") for i, raw in enumerate(document.get("notes") or [])]
         _unique(notes, "code", "notes")

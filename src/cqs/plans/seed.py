@@ -5,8 +5,8 @@ flattened one table cell per paragraph). ``extract`` turns it into the document 
 ``cqs.plans.services.plan_load`` loads; ``cqs plans_extract`` writes it to
 ``src/cqs/plans/data/plan_326_2021.json``, which is committed because a clone has no seed.
 
-What the text says is parsed; what it cannot say is curated here, in tables checked against the
-text: stable codes and short labels of targets and baseline figures (identifiers that later
+What the text says is parsed; what it cannot say is curated in ``seed_tables``, in tables checked
+against the text: stable codes and short labels of targets and baseline figures (identifiers that later
 modules rely on), and the owner named inside an information system's name. Every pattern must
 match exactly once and every table must cover every parsed row, so a different seed fails loudly
 instead of loading half a plan. Figures are copied as written, never corrected: discrepancies are

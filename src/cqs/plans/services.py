@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from cqs.audit.services import audit_record
 from cqs.plans import checks, selectors
-from cqs.plans.document import parse_document
+from cqs.plans.document import invalid_document, parse_document
 from cqs.plans.models import BaselineValue, DataNote, InformationSystem, Plan, Project, Target, TargetArea
-
-
-def _differs(current: Any, new: Any) -> bool:
-    # Decimal("157054.00") from the database equals Decimal("157054") from the document.
-    return current != new
 
 
 class _Changes:
@@ -61,7 +57,8 @@ def _sync(
             to_create.append(model(plan=plan, **row))
             changes.add(kind, "created", row_key)
             continue
-        changed = [field for field, value in row.items() if _differs(getattr(obj, field), value)]
+        # Decimal("157054.00") from the database equals Decimal("157054") from the document.
+        changed = [field for field, value in row.items() if getattr(obj, field) != value]
         if changed:
             for field in changed:
                 setattr(obj, field, row[field])
@@ -94,7 +91,12 @@ def plan_load(*, document: dict, actor=None) -> Plan:
     when nothing changed).
     """
     data = parse_document(document)  # raises ServiceError before anything is written
-    notes = checks.data_notes(document)
+    computed = checks.computed_notes(document)
+    computed_codes = {note["code"] for note in computed}
+    for index, remark in enumerate(data["notes"]):
+        if remark["code"] in computed_codes:
+            raise invalid_document(f"notes[{index}].code", _("trùng mã với một sai lệch được tính"))
+    notes = computed + [remark | {"computed": None, "stated": None} for remark in data["notes"]]
     plan_fields = dict(data["plan"])
     number = plan_fields.pop("number")
     identifier = plan_fields.pop("issuer_identifier")
@@ -113,15 +115,21 @@ def plan_load(*, document: dict, actor=None) -> Plan:
             changes.add("plan", "created", number)
         else:
             before = {"counts": _counts(plan), "source_sha256": plan.source_sha256}
-            changed = [field for field, value in plan_fields.items() if _differs(getattr(plan, field), value)]
+            changed = [field for field, value in plan_fields.items() if getattr(plan, field) != value]
             if changed:
                 for field in changed:
                     setattr(plan, field, plan_fields[field])
                 plan.save(update_fields=[*changed, "loaded_at"])
                 changes.add("plan", "updated", number)
 
-        areas = _sync(model=TargetArea, plan=plan, key="number", rows=data["target_areas"], changes=changes,
-                      kind="target_area")  # fmt: skip
+        areas = _sync(
+            model=TargetArea,
+            plan=plan,
+            key="number",
+            rows=data["target_areas"],
+            changes=changes,
+            kind="target_area",
+        )
         target_rows = [
             {key: value for key, value in row.items() if key != "area_number"}
             | {"area_id": areas[row["area_number"]].pk}

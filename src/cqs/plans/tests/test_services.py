@@ -144,6 +144,12 @@ def test_lead_units_and_the_issuer_are_linked_to_the_tree_as_of_the_plan_date(db
         (lambda d: d["baselines"][0].update(ratio_denominator="khong-co"), "baselines[0].ratio_denominator"),
         (lambda d: d["baselines"][0].update(code="Mã Sai"), "baselines[0].code"),
         (lambda d: d.update(format="khac/1"), "document.format"),
+        # three decimals would be rounded by the column and reloaded as a change every time
+        (lambda d: d["baselines"][0].update(value=1.234), "baselines[0].value"),
+        (lambda d: d["baselines"][0].update(count_of="du-an"), "baselines[0].count_of"),
+        (lambda d: d["target_areas"][0]["targets"].__setitem__(0, "100%"), "target_areas[0].targets[0]"),
+        (lambda d: d["notes"][0].update(kind="ratio_mismatch"), "notes[0].kind"),
+        (lambda d: d["notes"][0].update(code="ty-le-mot-cua-huyen-xa-dung-han"), "notes[0].code"),
     ],
 )
 def test_a_bad_document_is_refused_whole_with_the_path_of_the_problem(db, document, damage, path):

@@ -1,5 +1,7 @@
 """Settings every test run needs, for src/ and tests/ alike."""
 
+import pytest
+
 
 def pytest_configure(config):
     from django.conf import settings
@@ -10,3 +12,14 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware activates a request's language in the test's own thread and never resets
+    # it, so one test asking for English would leave every later test in English.
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

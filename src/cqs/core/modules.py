@@ -101,6 +101,7 @@ MODULES: tuple[Module, ...] = (
 )
 
 _BY_CODE = {module.code: module for module in MODULES}
+_PUBLIC_CODES = frozenset(module.code for module in MODULES if module.public)
 
 
 def get_module(code: str) -> Module | None:
@@ -129,6 +130,6 @@ def modules_for(user, *, grants=None) -> list[Module]:
     if grants is None:
         grants = user.grants.select_related("role")
     codes = granted_module_codes(grants)
-    if getattr(user, "is_citizen", False):
-        codes.update(module.code for module in MODULES if module.public)
+    if _PUBLIC_CODES and getattr(user, "is_citizen", False):
+        codes.update(_PUBLIC_CODES)
     return [module for module in MODULES if module.code in codes and (not module.staff_only or user.is_staff)]

@@ -232,8 +232,9 @@ def test_home_page_query_count_does_not_grow_with_grants(client, django_assert_m
         RoleGrantFactory(user=user, role=RoleFactory(modules=["plans"]), unit=user.official_profile.unit)
     client.force_login(user)
 
-    # then: session + user + grants + profile + its unit, and a little slack for middleware
-    with django_assert_max_num_queries(8):
+    # then: session, user (middleware), the second-factor check, then the user with its profiles
+    # and one prefetch of the grants with their roles and units
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("core:home"))
     assert len(response.context["grants"]) == 5
 

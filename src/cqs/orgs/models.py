@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cqs.accounts.permissions import RestrictedQuerySet
 from cqs.orgs.choices import IdentifierSource, SuccessionKind
 from cqs.orgs.validators import validate_identifier
 
@@ -23,17 +24,15 @@ class OrgUnitKind(models.Model):
         return self.name
 
 
-class OrgUnitQuerySet(models.QuerySet):
+class OrgUnitQuerySet(RestrictedQuerySet):
+    # A unit's scope is the unit itself: a grant on a unit covers the rows of its subtree.
+    unit_field = "pk"
+
     def as_of(self, on):
         """Units in force on date ``on``: ``valid_from <= on < valid_to``."""
         return self.filter(valid_from__lte=on).filter(
             models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
         )
-
-    def restrict(self, user, action: str = "view"):
-        from cqs.accounts.permissions import restrict_queryset
-
-        return restrict_queryset(self, user, action, unit_field="pk")
 
 
 class OrgUnit(models.Model):

@@ -1,5 +1,6 @@
 """``cqs serve`` for real: Granian and the task worker as child processes of one command."""
 
+import http.client
 import os
 import re
 import signal
@@ -143,6 +144,27 @@ def test_serve_answers_then_sigint_stops_both_children_and_exits_zero(server_fac
     assert not [name for name, pid in pids.items() if alive(pid)], server.log
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", server.port), timeout=2):
         pass
+
+
+def test_idle_keep_alive_connections_do_not_starve_a_new_request(server_factory):
+    # given more idle keep-alive connections than the server has request threads (a browser
+    # opens six per host; the default pool is 2 x cores + 1)
+    server = server_factory("--no-tasks", "--threads", "2")
+    server.wait_healthy()
+    idle = []
+    for _ in range(8):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() == b'{"status": "ok"}'
+        idle.append(conn)
+    # when one more client asks for a page while those connections stay open
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=5) as response:
+            # then it is answered at once
+            assert response.status == 200
+    finally:
+        for conn in idle:
+            conn.close()
 
 
 def test_sigterm_also_stops_cleanly(server_factory):

@@ -91,10 +91,11 @@ class Command(BaseCommand):
             "--port", str(port),
             "--workers", str(workers),
             "--no-ws",
-            # One Python thread per request in flight; more requests wait in the backlog
-            # instead of piling up threads (Granian's WSGI default would allow 512).
+            # A bounded pool of Python threads for requests in flight (Granian's WSGI default
+            # would allow 512). No --backpressure equal to it: Granian counts idle keep-alive
+            # connections against backpressure, so a browser's six connections starved the
+            # seventh request and pages never finished loading.
             "--blocking-threads", str(threads),
-            "--backpressure", str(threads),
             "cqs.wsgi:application",
         ]  # fmt: skip
         commands = {"web": web}

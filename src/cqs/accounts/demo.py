@@ -1,8 +1,10 @@
 """Demo accounts, one per role, on real units of the demo tree (loaded by ``cqs demo`` after the
 orgs and plans demo). All share ``DEMO_PASSWORD``; a second run changes nothing.
 
-Units are found by name and kind as they were on 30/06/2025 (the last day of the old tree):
-the identifiers below the province are assigned by the orgs demo, not known here.
+Most accounts sit on the units of the plan's tree, found by name and kind as they were on
+30/06/2025 (its last day); two sit on today's tree (Phú Thọ since 1/7/2025), so that work done
+today has officials on units in force. The identifiers below the province are assigned by the
+orgs demo, not known here.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from cqs.core.exceptions import ServiceError
 
 DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published in the README, demo data only
 UNITS_AS_OF = date(2025, 6, 30)
+TODAY_TREE_FROM = date(2025, 7, 1)
 PROVINCE_IDENTIFIER = "000.00.00.H62"
+PHU_THO_IDENTIFIER = "000.00.00.H44"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class DemoAccount:
     superuser: bool = False
     cccd: str = ""
     phone: str = ""
+    units_as_of: date = UNITS_AS_OF  # the tree the unit is looked up in
 
     @property
     def unit_label(self) -> str:
@@ -94,6 +99,24 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         position="Công chức tiếp nhận và trả kết quả",
     ),
     DemoAccount(
+        username="lanhdao.phutho",
+        full_name="Đỗ Quang Minh",
+        role="lanh-dao",
+        unit_name="Ủy ban nhân dân tỉnh Phú Thọ",
+        unit_identifier=PHU_THO_IDENTIFIER,
+        position="Phó Chủ tịch UBND tỉnh",
+        units_as_of=TODAY_TREE_FROM,
+    ),
+    DemoAccount(
+        username="motcua.vinhphuc",
+        full_name="Vũ Thị Lan",
+        role="can-bo-mot-cua",
+        unit_name="Phường Vĩnh Phúc",
+        unit_kind="xa",
+        position="Công chức tiếp nhận và trả kết quả",
+        units_as_of=TODAY_TREE_FROM,
+    ),
+    DemoAccount(
         username="congdan.demo",
         full_name="Nguyễn Văn An",
         role=None,
@@ -107,7 +130,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 def _find_unit(account: DemoAccount):
     from cqs.orgs.models import OrgUnit
 
-    units = OrgUnit.objects.as_of(UNITS_AS_OF)
+    units = OrgUnit.objects.as_of(account.units_as_of)
     if account.unit_identifier:
         units = units.filter(identifier=account.unit_identifier)
     else:
@@ -119,7 +142,7 @@ def _find_unit(account: DemoAccount):
         raise ServiceError(
             "demo_unit_not_found",
             f"Không tìm thấy đúng một đơn vị “{account.unit_label}” còn hiệu lực ngày "
-            f"{UNITS_AS_OF:%d/%m/%Y} (thấy {len(found)}). Hãy nạp dữ liệu mẫu của orgs trước.",
+            f"{account.units_as_of:%d/%m/%Y} (thấy {len(found)}). Hãy nạp dữ liệu mẫu của orgs trước.",
         )
     return found[0]
 

@@ -40,7 +40,26 @@ def demo_units(db):
         valid_from=date(1997, 1, 1),
         valid_to=closed,
     )
-    return {"province": province, "stttt": stttt, "vinh_yen": vinh_yen}
+    phu_tho = OrgUnitFactory(
+        kind=OrgUnitKindFactory(province=True),
+        name="Ủy ban nhân dân tỉnh Phú Thọ",
+        identifier="000.00.00.H44",
+        valid_from=closed,
+    )
+    phuong_vinh_phuc = OrgUnitFactory(
+        kind=OrgUnitKindFactory(commune=True),
+        name="Phường Vĩnh Phúc",
+        identifier="000.00.41.H44",
+        parent=phu_tho,
+        valid_from=closed,
+    )
+    return {
+        "province": province,
+        "stttt": stttt,
+        "vinh_yen": vinh_yen,
+        "phu_tho": phu_tho,
+        "phuong_vinh_phuc": phuong_vinh_phuc,
+    }
 
 
 def run_demo() -> list[str]:
@@ -58,6 +77,8 @@ def test_every_role_has_a_demo_account_with_the_documented_fields():
         "vanthu.stttt",
         "chuyenvien.stttt",
         "motcua.vinhyen",
+        "lanhdao.phutho",
+        "motcua.vinhphuc",
         "congdan.demo",
     }
     assert by_username["admin"].role == "quan-tri-he-thong"
@@ -76,6 +97,9 @@ def test_the_demo_creates_the_accounts_on_their_units(demo_units):
         "vanthu.stttt": ("van-thu", demo_units["stttt"]),
         "chuyenvien.stttt": ("chuyen-vien", demo_units["stttt"]),
         "motcua.vinhyen": ("can-bo-mot-cua", demo_units["vinh_yen"]),
+        # today's tree: units in force since 1/7/2025
+        "lanhdao.phutho": ("lanh-dao", demo_units["phu_tho"]),
+        "motcua.vinhphuc": ("can-bo-mot-cua", demo_units["phuong_vinh_phuc"]),
     }
     for username, (role, unit) in expected.items():
         user = User.objects.get(username=username)

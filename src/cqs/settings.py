@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "cqs.orgs",
     "cqs.accounts",
     "cqs.plans",
+    "cqs.onestop",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,10 @@ OTP_TOTP_ISSUER = "CQS"
 
 # Background jobs: django-tasks with the database backend; `cqs serve` runs a worker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Outbox (cqs.core.outbox): tries before a message is marked failed, and how long a dispatcher
+# may take over one delivery before another may try it again.
+CQS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CQS_OUTBOX_MAX_ATTEMPTS", "10"))
+CQS_OUTBOX_LEASE_SECONDS = int(os.environ.get("CQS_OUTBOX_LEASE_SECONDS", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

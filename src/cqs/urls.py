@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("cqs.accounts.api.urls")),
     path("", include("cqs.orgs.api.urls")),
     path("", include("cqs.plans.api.urls")),
+    path("", include("cqs.onestop.api.urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("cqs.accounts.urls")),
     path("orgs/", include("cqs.orgs.urls")),
     path("plans/", include("cqs.plans.urls")),
+    path("onestop/", include("cqs.onestop.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from cqs.core import services
-from cqs.core.models import CalendarOverride
+from cqs.core import outbox, services
+from cqs.core.models import CalendarOverride, OutboxMessage, OutboxStatus
 
 
 @admin.register(CalendarOverride)
@@ -33,3 +34,42 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for override in queryset:
             services.calendar_override_delete(day=override.date, actor=request.user)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: messages are written by services and delivered by the dispatcher."""
+
+    list_display = (
+        "id",
+        "topic",
+        "status",
+        "attempts",
+        "created_at",
+        "available_at",
+        "delivered_at",
+        "last_error",
+    )
+    list_filter = ("status", "topic")
+    search_fields = ("dedup_key",)
+    ordering = ("-id",)
+    actions = ("retry",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Gửi lại các thông điệp đã chọn"), permissions=["view"])
+    def retry(self, request, queryset):
+        retried = 0
+        for message in queryset.exclude(status=OutboxStatus.DELIVERED):
+            outbox.outbox_message_retry(message_id=message.pk, actor=request.user)
+            retried += 1
+        self.message_user(
+            request, _("Đã đưa %(count)d thông điệp vào hàng đợi gửi lại.") % {"count": retried}
+        )

@@ -1,4 +1,6 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,3 +34,70 @@ class CalendarOverride(models.Model):
     def __str__(self) -> str:
         kind = _("làm việc") if self.is_working_day else _("nghỉ")
         return f"{self.date:%d/%m/%Y} ({kind}): {self.reason}"
+
+
+class Counter(models.Model):
+    """A named, gap-free sequence (for example the daily dossier number of one agency).
+
+    One row per (scope, key), incremented by ``cqs.core.counters.counter_next`` with an upsert
+    inside the caller's transaction: see docs/adr/0007-outbox-and-counters.md.
+    """
+
+    scope = models.CharField(_("phạm vi"), max_length=100)
+    key = models.CharField(_("khóa"), max_length=100)
+    value = models.BigIntegerField(_("giá trị hiện tại"), default=0)
+
+    class Meta:
+        verbose_name = _("bộ đếm số thứ tự")
+        verbose_name_plural = _("bộ đếm số thứ tự")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_counter_scope_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.key} = {self.value}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("đang chờ gửi")
+    DELIVERED = "delivered", _("đã gửi")
+    FAILED = "failed", _("gửi thất bại (đã hết số lần thử)")
+
+
+class OutboxMessage(models.Model):
+    """A message to an outside system, written in the same transaction as the change it reports.
+
+    A rolled-back change leaves no message; a committed one is delivered by
+    ``cqs.core.outbox.outbox_dispatch`` at least once, with retries (ADR 0007).
+    """
+
+    topic = models.CharField(_("chủ đề"), max_length=100, db_index=True)
+    payload = models.JSONField(_("nội dung"), encoder=DjangoJSONEncoder)
+    dedup_key = models.CharField(
+        _("khóa chống trùng"),
+        max_length=200,
+        unique=True,
+        help_text=_("Định danh của thông điệp; bên nhận dùng khóa này để bỏ qua bản gửi lặp lại."),
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    available_at = models.DateTimeField(_("gửi từ thời điểm"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("số lần đã thử gửi"), default=0)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    delivered_at = models.DateTimeField(_("thời điểm gửi thành công"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông điệp chờ gửi")
+        verbose_name_plural = _("hộp thư đi (thông điệp chờ gửi)")
+        ordering = ["-id"]
+        indexes = [
+            # The dispatcher's query: due pending messages, oldest first.
+            models.Index(
+                fields=["available_at", "id"],
+                name="core_outbox_pending_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.topic} ({self.get_status_display()})"

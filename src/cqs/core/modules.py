@@ -66,7 +66,7 @@ MODULES: tuple[Module, ...] = (
         code="onestop",
         name=_("Một cửa điện tử"),
         description=_("Tiếp nhận, giải quyết và trả kết quả hồ sơ thủ tục hành chính."),
-        available=False,
+        url_name="onestop:procedure-list",
     ),
     Module(
         code="documents",

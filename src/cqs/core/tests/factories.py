@@ -2,7 +2,7 @@ import datetime as dt
 
 import factory
 
-from cqs.core.models import CalendarOverride
+from cqs.core.models import CalendarOverride, OutboxMessage
 
 
 class CalendarOverrideFactory(factory.django.DjangoModelFactory):
@@ -20,3 +20,12 @@ class CalendarOverrideFactory(factory.django.DjangoModelFactory):
         working_saturday = factory.Trait(is_working_day=True, reason="Làm bù ngày thứ Bảy")
         # An extra day off decided by the province.
         extra_day_off = factory.Trait(is_working_day=False, reason="Nghỉ thêm")
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxMessage
+
+    topic = "test.topic"
+    payload = factory.Sequence(lambda i: {"n": i})
+    dedup_key = factory.Sequence(lambda i: f"test:{i}")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from cqs.onestop.api.views import ProcedureDetailView, ProcedureListView
+
+urlpatterns = [
+    path("procedures/", ProcedureListView.as_view(), name="onestop-api-procedure-list"),
+    path("procedures/<str:code>/", ProcedureDetailView.as_view(), name="onestop-api-procedure-detail"),
+]

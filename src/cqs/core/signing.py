@@ -1,0 +1,426 @@
+"""PAdES signing of PDF documents on behalf of an organisation unit, and their verification.
+
+Used by the one-stop results (issue 3, item 7) and later by the documents module.
+
+**Production note.** Real documents are signed with the unit's certificate issued by the
+Government CA (Ban Cơ yếu Chính phủ, Government Information Security Commission), whose private
+key lives on a token or HSM and never in a file. The demo root CA made here (“CQS Demo Root CA”)
+and its unit certificates exist **only for the demo and the tests**: they are trusted by nothing
+outside CQS (``pdfsig`` or Acrobat show “issuer isn't trusted”). The interface
+(``pdf_sign(pdf=..., unit=..., reason=...)``, ``pdf_verify(pdf=...)``) stays when the key source
+changes to a PKCS#11 signer.
+
+Storage, under ``settings.DATA_DIR / "pki"`` (directory mode 0700, key files mode 0600)::
+
+    ca.key.pem, ca.cert.pem                      the demo root CA
+    units/<identifier>.key.pem, .cert.pem        one signing certificate per unit identifier
+
+The certificate file is written last (atomic rename), so its presence means the pair is complete.
+Creation runs under an exclusive file lock, so concurrent workers make one CA, not two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from cqs.core.exceptions import ServiceError
+from cqs.orgs.validators import validate_identifier
+
+CA_COMMON_NAME = "CQS Demo Root CA"
+CA_ORGANIZATION = "CQS demo — không dùng cho văn bản thật"
+CA_VALIDITY = dt.timedelta(days=3652)  # 10 years
+UNIT_VALIDITY = dt.timedelta(days=3 * 365)
+# Reissue a unit certificate this long before it expires, so a signature never uses an expired one.
+UNIT_RENEW_BEFORE = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class CA:
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The result of verifying one signature of a PDF."""
+
+    field_name: str
+    signer_cn: str
+    # The signed byte ranges hash to the value in the signature (no byte was changed).
+    intact: bool
+    # The signature value itself verifies with the signer's public key.
+    valid: bool
+    # The signer's certificate chains to our CA with the right key usage.
+    trusted: bool
+    # The signing time the signer reported (no timestamp authority in the demo).
+    signing_time: dt.datetime | None
+    # The signature covers the whole file: nothing was appended after it.
+    covers_whole_file: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def _pki_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "pki"
+    (path / "units").mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+@contextmanager
+def _pki_lock():
+    path = _pki_dir() / ".lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
+    # A temporary file in the same directory, then rename: a crash never leaves half a key.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    # Unencrypted PKCS#8, protected by file mode only: acceptable for demo keys, never for real ones.
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _store_pair(key_path: Path, cert_path: Path, key, cert: x509.Certificate) -> None:
+    _write_atomic(key_path, _key_pem(key), mode=0o600)
+    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+
+
+def _load_pair(key_path: Path, cert_path: Path):
+    if not (cert_path.exists() and key_path.exists()):
+        return None
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return key, cert
+
+
+# --- certificate authority -------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _make_ca() -> CA:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, CA_ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, CA_COMMON_NAME),
+        ]
+    )
+    now = _now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return CA(key=key, cert=cert)
+
+
+def pki_ensure_demo_ca() -> CA:
+    """The demo root CA under ``DATA_DIR/pki``, created on the first call (idempotent)."""
+    pki = _pki_dir()
+    key_path, cert_path = pki / "ca.key.pem", pki / "ca.cert.pem"
+    pair = _load_pair(key_path, cert_path)
+    if pair is None:
+        with _pki_lock():
+            # Re-read under the lock: another worker may have created it meanwhile.
+            pair = _load_pair(key_path, cert_path)
+            if pair is None:
+                ca = _make_ca()
+                _store_pair(key_path, cert_path, ca.key, ca.cert)
+                return ca
+    return CA(key=pair[0], cert=pair[1])
+
+
+# --- unit certificates -------------------------------------------------------------------------
+
+
+def _unit_identifier(unit) -> str:
+    identifier = (getattr(unit, "identifier", "") or "").strip()
+    try:
+        validate_identifier(identifier)
+    except ValidationError:
+        # The identifier names the key file and goes into the certificate: it must be well-formed.
+        raise ServiceError(
+            "unit_identifier_missing",
+            _("Đơn vị “%(name)s” chưa có mã định danh điện tử hợp lệ nên không thể cấp chứng thư số.")
+            % {"name": unit.name},
+            field="unit",
+        ) from None
+    return identifier
+
+
+def _unit_subject(unit, identifier: str) -> x509.Name:
+    # serialNumber (X.520 2.5.4.5), not OU: it is the standard attribute for an identifier of the
+    # subject and is read as such by validators; OU is a human-readable unit name and would show
+    # the code where people expect a name. The identifier also keeps two units with the same name
+    # (e.g. two communes called “Xã Thanh Lãng” in different provinces) distinct.
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit.name),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, identifier),
+            x509.NameAttribute(NameOID.COMMON_NAME, unit.name),
+        ]
+    )
+
+
+def _make_unit_certificate(ca: CA, subject: x509.Name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _now()
+    not_after = min(now + UNIT_VALIDITY, ca.cert.not_valid_after_utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # nonRepudiation
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _unit_certificate_current(cert: x509.Certificate, subject: x509.Name, ca: CA) -> bool:
+    return (
+        cert.subject == subject
+        and cert.issuer == ca.cert.subject
+        and cert.not_valid_after_utc - UNIT_RENEW_BEFORE > _now()
+        and cert.verify_directly_issued_by(ca.cert) is None
+    )
+
+
+def _is_current(pair, subject: x509.Name, ca: CA) -> bool:
+    if pair is None:
+        return False
+    try:
+        return _unit_certificate_current(pair[1], subject, ca)
+    except (InvalidSignature, ValueError, TypeError):
+        # Signed by another CA key (the CA was recreated): reissue.
+        return False
+
+
+def unit_certificate_ensure(*, unit):
+    """The signing ``(key, certificate)`` of ``unit``, issued by the demo CA on first use.
+
+    Idempotent: the same pair is returned while the unit's name stays the same and the
+    certificate is not about to expire; a renamed unit gets a new certificate with its new name.
+    """
+    identifier = _unit_identifier(unit)
+    ca = pki_ensure_demo_ca()
+    units = _pki_dir() / "units"
+    key_path, cert_path = units / f"{identifier}.key.pem", units / f"{identifier}.cert.pem"
+    subject = _unit_subject(unit, identifier)
+    pair = _load_pair(key_path, cert_path)
+    if _is_current(pair, subject, ca):
+        return pair
+    with _pki_lock():
+        pair = _load_pair(key_path, cert_path)
+        if not _is_current(pair, subject, ca):
+            pair = _make_unit_certificate(ca, subject)
+            _store_pair(key_path, cert_path, *pair)
+    return pair
+
+
+# --- signing and verification ----------------------------------------------------------------------
+
+
+def _invalid_pdf() -> ServiceError:
+    return ServiceError("invalid_pdf", _("Tệp không phải là tài liệu PDF hợp lệ."), field="pdf")
+
+
+def _reader(pdf: bytes) -> PdfFileReader:
+    if not isinstance(pdf, bytes | bytearray) or not bytes(pdf[:1024]).lstrip().startswith(b"%PDF-"):
+        raise _invalid_pdf()
+    try:
+        # strict=False: real scanners write slightly broken PDFs that every viewer accepts.
+        reader = PdfFileReader(BytesIO(bytes(pdf)), strict=False)
+        reader.root  # noqa: B018 (parses the trailer and catalogue now, not later)
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise _invalid_pdf() from None
+    return reader
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def pdf_sign(*, pdf: bytes, unit, reason: str, location: str = "", field_name: str = "Signature1") -> bytes:
+    """Sign ``pdf`` as ``unit`` with a PAdES baseline (B-B) signature; return the signed PDF.
+
+    The signature is added as an incremental update, so the original bytes stay as they were.
+    """
+    _reader(pdf)  # refuse a non-PDF before touching keys
+    key, cert = unit_certificate_ensure(unit=unit)
+    ca = pki_ensure_demo_ca()
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(ca.cert)]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        reason=reason or None,
+        location=location or None,
+        name=unit.name,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(bytes(pdf)), strict=False)
+        out = signers.sign_pdf(writer, meta, signer=signer)
+    except (PdfError, SigningError):
+        # e.g. an encrypted PDF, or a field of that name that is already signed.
+        raise ServiceError(
+            "pdf_sign_failed",
+            _("Không ký được tài liệu PDF này (tệp bị mã hóa hoặc ô chữ ký đã được ký)."),
+            field="pdf",
+        ) from None
+    return out.getvalue()
+
+
+def _signer_cn(cert: asn1_x509.Certificate | None) -> str:
+    if cert is None:
+        return ""
+    return cert.subject.native.get("common_name", "") or ""
+
+
+def pdf_verify(*, pdf: bytes) -> list[SignatureCheck]:
+    """Check every signature of ``pdf`` against the demo CA as the only trust root.
+
+    An empty list means the PDF has no signature. Nothing is fetched from the network.
+    """
+    reader = _reader(pdf)
+    ca = pki_ensure_demo_ca()
+    results = []
+    for embedded in reader.embedded_signatures:
+        context = ValidationContext(trust_roots=[_asn1_cert(ca.cert)], allow_fetching=False)
+        try:
+            status = validate_pdf_signature(embedded, signer_validation_context=context)
+        except (SignatureValidationError, PdfError, ValueError):
+            # A signature too damaged to evaluate is reported as broken, not raised.
+            results.append(
+                SignatureCheck(
+                    field_name=embedded.field_name,
+                    signer_cn=_signer_cn(getattr(embedded, "signer_cert", None)),
+                    intact=False,
+                    valid=False,
+                    trusted=False,
+                    signing_time=None,
+                    covers_whole_file=False,
+                )
+            )
+            continue
+        results.append(
+            SignatureCheck(
+                field_name=embedded.field_name,
+                signer_cn=_signer_cn(status.signing_cert),
+                intact=status.intact,
+                valid=status.valid,
+                trusted=status.trusted,
+                signing_time=status.signer_reported_dt,
+                covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+            )
+        )
+    return results

@@ -21,10 +21,12 @@ Creation runs under an exclusive file lock, so concurrent workers make one CA, n
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import fcntl
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -342,6 +344,21 @@ def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
+def _outside_event_loop(func, /, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which wrap ``asyncio.run()``.
+
+    ``asyncio.run()`` refuses to start inside a thread whose event loop is running (an ASGI
+    server, or Playwright's sync API in the same test process); there the call goes to a worker
+    thread of its own and this thread waits for it.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
+
+
 def pdf_sign(*, pdf: bytes, unit, reason: str, location: str = "", field_name: str = "Signature1") -> bytes:
     """Sign ``pdf`` as ``unit`` with a PAdES baseline (B-B) signature; return the signed PDF.
 
@@ -369,7 +386,7 @@ def pdf_sign(*, pdf: bytes, unit, reason: str, location: str = "", field_name: s
     )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(bytes(pdf)), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        out = _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer)
     except (PdfError, SigningError):
         # e.g. an encrypted PDF, or a field of that name that is already signed.
         raise ServiceError(
@@ -397,7 +414,7 @@ def pdf_verify(*, pdf: bytes) -> list[SignatureCheck]:
     for embedded in reader.embedded_signatures:
         context = ValidationContext(trust_roots=[_asn1_cert(ca.cert)], allow_fetching=False)
         try:
-            status = validate_pdf_signature(embedded, signer_validation_context=context)
+            status = _outside_event_loop(validate_pdf_signature, embedded, signer_validation_context=context)
         except (SignatureValidationError, PdfError, ValueError):
             # A signature too damaged to evaluate is reported as broken, not raised.
             results.append(

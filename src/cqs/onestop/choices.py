@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -20,7 +21,8 @@ class OnlineLevel(models.TextChoices):
 
 class TimeUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("ngày làm việc")
-    DAYS = "days", _("ngày")
+    # A context of its own: the bare word "ngày" is also the label of date fields ("date").
+    DAYS = "days", pgettext_lazy("time unit", "ngày")
     HOURS = "hours", _("giờ")
 
 

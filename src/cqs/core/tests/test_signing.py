@@ -228,3 +228,22 @@ def test_a_second_unit_can_countersign_but_a_signed_field_cannot_be_signed_again
     with pytest.raises(ServiceError) as excinfo:
         pdf_sign(pdf=both, unit=make_unit(), reason="Phê duyệt", field_name="Signature1")
     assert excinfo.value.error_code == "pdf_sign_failed"
+
+
+def test_signing_works_while_an_event_loop_runs_in_the_thread(data_dir):
+    # given a thread whose asyncio event loop is running (an ASGI server, Playwright's sync API);
+    # a thread of its own, because this test process may already run a loop in the main thread
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    unit = make_unit()
+
+    async def sign_and_verify():
+        # when a PDF is signed and verified from inside it
+        signed = pdf_sign(pdf=minimal_pdf(), unit=unit, reason="Phát hành kết quả")
+        return pdf_verify(pdf=signed)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checks = pool.submit(asyncio.run, sign_and_verify()).result()
+    # then pyHanko's own asyncio.run() does not collide with the running loop
+    assert [check.ok for check in checks] == [True]

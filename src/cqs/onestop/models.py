@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cqs.core.validity import ValidityQuerySet
 from cqs.onestop.choices import FeeKind, Level, OnlineLevel, TimeUnit
 
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
@@ -37,12 +38,8 @@ class Sector(models.Model):
         return self.name
 
 
-class ProcedureVersionQuerySet(models.QuerySet):
-    def as_of(self, on):
-        """Versions in force on date ``on``: ``valid_from <= on < valid_to``."""
-        return self.filter(valid_from__lte=on).filter(
-            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
-        )
+class ProcedureVersionQuerySet(ValidityQuerySet):
+    pass
 
 
 class Procedure(models.Model):

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cqs.accounts.permissions import RestrictedQuerySet
+from cqs.core.validity import ValidityQuerySet
 from cqs.orgs.choices import IdentifierSource, SuccessionKind
 from cqs.orgs.validators import validate_identifier
 
@@ -24,15 +25,9 @@ class OrgUnitKind(models.Model):
         return self.name
 
 
-class OrgUnitQuerySet(RestrictedQuerySet):
+class OrgUnitQuerySet(ValidityQuerySet, RestrictedQuerySet):
     # A unit's scope is the unit itself: a grant on a unit covers the rows of its subtree.
     unit_field = "pk"
-
-    def as_of(self, on):
-        """Units in force on date ``on``: ``valid_from <= on < valid_to``."""
-        return self.filter(valid_from__lte=on).filter(
-            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
-        )
 
 
 class OrgUnit(models.Model):

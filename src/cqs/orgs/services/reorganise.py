@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cqs.audit.services import audit_record
 from cqs.core.exceptions import ServiceError
+from cqs.core.validity import still_in_force_after
 from cqs.orgs.choices import SuccessionKind
 from cqs.orgs.models import OrgUnit, OrgUnitKind, ReorganisationEvent, Succession
 from cqs.orgs.operations import Dissolution, Merge, Move, NewUnit, Rename, Split, UnitRef
@@ -26,10 +27,6 @@ from cqs.orgs.services.units import (
 )
 
 _ENDS_WITHOUT_VERSION = {SuccessionKind.MERGE, SuccessionKind.SPLIT, SuccessionKind.DISSOLVE}
-
-
-def _alive_after(on: date) -> Q:
-    return Q(valid_to__isnull=True) | Q(valid_to__gt=on)
 
 
 class _Reorganisation:
@@ -175,7 +172,7 @@ class _Reorganisation:
         gone = [pk for pk, kind in self.closing.items() if kind in _ENDS_WITHOUT_VERSION]
         orphan = (
             OrgUnit.objects.filter(parent_id__in=gone)
-            .filter(_alive_after(self.on))
+            .filter(still_in_force_after(self.on))
             .exclude(pk__in=list(self.closing))
             .select_related("parent")
             .order_by("path")
@@ -229,7 +226,7 @@ class _Reorganisation:
         candidates = (
             OrgUnit.objects.select_for_update()
             .filter(subtree)
-            .filter(_alive_after(self.on))
+            .filter(still_in_force_after(self.on))
             .exclude(pk__in=list(self.closing))
             .order_by("depth", "pk")
         )

@@ -14,12 +14,12 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cqs.audit.services import audit_record
 from cqs.core.exceptions import ServiceError
+from cqs.core.validity import still_in_force_after
 from cqs.orgs.choices import IdentifierSource
 from cqs.orgs.models import OrgUnit, OrgUnitKind, ReorganisationEvent
 from cqs.orgs.validators import IDENTIFIER_RE
@@ -219,9 +219,7 @@ def _check_placement(
     if identifier:
         if lock:
             _lock_identifier(identifier)
-        clash = OrgUnit.objects.filter(identifier=identifier).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=valid_from)
-        )
+        clash = OrgUnit.objects.filter(identifier=identifier).filter(still_in_force_after(valid_from))
         if valid_to is not None:
             clash = clash.filter(valid_from__lt=valid_to)
         other = clash.order_by("valid_from").first()

@@ -233,6 +233,35 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 CQS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CQS_OUTBOX_MAX_ATTEMPTS", "10"))
 CQS_OUTBOX_LEASE_SECONDS = int(os.environ.get("CQS_OUTBOX_LEASE_SECONDS", "300"))
 
+# --- One-stop shop and the outside systems it talks to (issue 3) ---------------------------
+# Each outside system is reached over HTTP through an adapter; the demo and the tests run fake
+# servers that speak the same contract (cqs.fakes, started by `cqs fakes` or `cqs serve --fakes`).
+CQS_FAKES_HOST = os.environ.get("CQS_FAKES_HOST", "127.0.0.1")
+# PayGov-style payment gateway (redirect + checksum-verified callback).
+CQS_PAYGOV_URL = os.environ.get("CQS_PAYGOV_URL", "http://127.0.0.1:8101")
+CQS_PAYGOV_PARTNER_CODE = os.environ.get("CQS_PAYGOV_PARTNER_CODE", "CQS-DEMO")
+CQS_PAYGOV_SECRET = os.environ.get("CQS_PAYGOV_SECRET", "paygov-demo-secret")
+# National public-service portal (DVCQG): dossier and progress sync, catalogue pull.
+CQS_DVCQG_URL = os.environ.get("CQS_DVCQG_URL", "http://127.0.0.1:8102")
+CQS_DVCQG_TOKEN = os.environ.get("CQS_DVCQG_TOKEN", "dvcqg-demo-token")
+# SMS gateway (JSON over HTTP); empty turns SMS off.
+CQS_SMS_URL = os.environ.get("CQS_SMS_URL", "http://127.0.0.1:8103")
+CQS_SMS_TOKEN = os.environ.get("CQS_SMS_TOKEN", "sms-demo-token")
+# VNeID-style OpenID Connect identity provider for citizens; empty issuer hides the button.
+CQS_VNEID_ISSUER = os.environ.get("CQS_VNEID_ISSUER", "http://127.0.0.1:8104")
+CQS_VNEID_CLIENT_ID = os.environ.get("CQS_VNEID_CLIENT_ID", "cqs-demo")
+CQS_VNEID_CLIENT_SECRET = os.environ.get("CQS_VNEID_CLIENT_SECRET", "vneid-demo-secret")
+# ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
+CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
+# Largest uploaded file, in megabytes.
+CQS_UPLOAD_MAX_MB = int(os.environ.get("CQS_UPLOAD_MAX_MB", "10"))
+# Public address of this site, used in QR codes and in links sent by e-mail and SMS.
+CQS_SITE_URL = os.environ.get("CQS_SITE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get("CQS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("CQS_EMAIL_FROM", "motcua@cqs.invalid")
+# The payment gateway is reached by a redirect after a form post: CSP form-action must allow it.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(CQS_PAYGOV_URL)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -111,3 +111,79 @@ def unit_codes(version: ProcedureVersion, *, as_of: date) -> list[dict]:
         for unit in procedure.units.all()
         if unit.is_valid_on(as_of)
     ]
+
+
+# --- dossiers ----------------------------------------------------------------------------------
+
+
+def dossiers_visible(user) -> QuerySet:
+    """The dossiers ``user`` may read: their own as applicant, and those received by or handled
+    at a unit in their ``view_dossier`` grants (a grant covers the subtree)."""
+    from cqs.accounts.permissions import units_in_scope
+    from cqs.onestop.models import Dossier
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Dossier.objects.none()
+    if user.is_superuser:
+        return Dossier.objects.all()
+    units = units_in_scope(user, "onestop", "view_dossier").values("pk")
+    return Dossier.objects.filter(Q(applicant=user) | Q(unit__in=units) | Q(handling_unit__in=units))
+
+
+def dossier_list(
+    *,
+    user,
+    status: int | None = None,
+    unit_id: int | None = None,
+    q: str = "",
+    overdue: bool | None = None,
+    mine: bool = False,
+) -> QuerySet:
+    from cqs.onestop.models import Dossier
+
+    dossiers = dossiers_visible(user).exclude(status=0) if not mine else Dossier.objects.of_applicant(user)
+    if status is not None:
+        dossiers = dossiers.filter(status=status)
+    if unit_id:
+        dossiers = dossiers.filter(Q(unit_id=unit_id) | Q(handling_unit_id=unit_id))
+    if q:
+        dossiers = dossiers.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
+    if overdue is not None:
+        dossiers = dossiers.filter(overdue_at__isnull=not overdue)
+    return dossiers.select_related("procedure", "version", "unit", "handling_unit", "assignee").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def dossier_get(*, user, pk: int):
+    return (
+        dossiers_visible(user)
+        .select_related("procedure", "version", "unit", "handling_unit", "assignee", "applicant")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def dossier_lookup(*, code: str, secret: str):
+    """Public lookup (tra cứu): the dossier with ``code`` if ``secret`` is the last four digits
+    of the applicant's phone number or CCCD; None otherwise (the same answer for a wrong code and
+    a wrong secret, so that the lookup reveals nothing)."""
+    import hmac
+
+    from cqs.onestop.models import Dossier
+
+    code, secret = (code or "").strip()[:40], "".join(ch for ch in (secret or "") if ch.isdigit())
+    if not code or len(secret) < 4:
+        return None
+    dossier = (
+        Dossier.objects.select_related("procedure", "version", "unit", "handling_unit")
+        .filter(code=code)
+        .exclude(status=0)
+        .first()
+    )
+    if dossier is None:
+        return None
+    tails = [value[-len(secret) :] for value in (dossier.applicant_phone, dossier.applicant_cccd) if value]
+    if any(len(tail) == len(secret) and hmac.compare_digest(tail, secret) for tail in tails):
+        return dossier
+    return None

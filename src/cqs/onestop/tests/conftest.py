@@ -25,3 +25,68 @@ def db_state() -> dict:
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def desk(db):
+    """A commune with its one-stop officer, specialist and leader; a citizen; a procedure
+    (3 working days, one required paper, an 8,000 đ charge) implemented there; and a second
+    commune with an officer of its own (to check that grants stop at the unit)."""
+    from types import SimpleNamespace
+
+    from cqs.accounts.models import Role
+    from cqs.accounts.services import role_definitions_load, role_sync
+    from cqs.accounts.tests.factories import CitizenFactory, OfficialFactory, RoleGrantFactory
+    from cqs.onestop.tests.factories import publish
+    from cqs.orgs.tests.factories import OrgUnitFactory, OrgUnitKindFactory
+
+    role_sync(definitions=role_definitions_load())
+    roles = {role.code: role for role in Role.objects.all()}
+    province = OrgUnitFactory(
+        kind=OrgUnitKindFactory(province=True), name="UBND tỉnh Thử", identifier="000.00.00.H98"
+    )
+    commune_kind = OrgUnitKindFactory(commune=True)
+    commune = OrgUnitFactory(
+        kind=commune_kind, name="Phường An Bình", identifier="000.00.41.H98", parent=province
+    )
+    other = OrgUnitFactory(
+        kind=commune_kind, name="Xã Cường Thịnh", identifier="000.00.42.H98", parent=province
+    )
+
+    def official(username, role, unit):
+        user = OfficialFactory(
+            username=username, official_profile__unit=unit, email=f"{username}@example.org"
+        )
+        RoleGrantFactory(user=user, role=roles[role], unit=unit)
+        return user
+
+    citizen = CitizenFactory(username="congdan", full_name="Nguyễn Văn An", email="an@example.org")
+    citizen.citizen_profile.cccd = "026090001234"
+    citizen.citizen_profile.phone = "0912345678"
+    citizen.citizen_profile.save()
+    version = publish("1.000001", units=[commune, other])
+    return SimpleNamespace(
+        province=province,
+        unit=commune,
+        other=other,
+        citizen=citizen,
+        officer=official("motcua", "can-bo-mot-cua", commune),
+        specialist=official("chuyenvien", "chuyen-vien", commune),
+        leader=official("lanhdao", "lanh-dao", commune),
+        other_officer=official("motcua.khac", "can-bo-mot-cua", other),
+        stranger=CitizenFactory(username="nguoikhac"),
+        version=version,
+        procedure=version.procedure,
+        document=version.documents.get(),
+    )
+
+
+def pdf_bytes(text: str = "Tờ khai") -> bytes:
+    """A small valid PDF (uploads are checked for content)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text.encode("ascii", "replace").decode())
+    return bytes(pdf.output())

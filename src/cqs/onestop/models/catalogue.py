@@ -126,6 +126,12 @@ class ProcedureVersion(models.Model):
     )
     publishing_decision = models.TextField(_("quyết định công bố"), blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
+    form_fields = models.JSONField(
+        _("trường của tờ khai điện tử"),
+        default=list,
+        blank=True,
+        help_text=_("Danh sách trường của tờ khai trực tuyến, xem cqs/onestop/dynforms.py."),
+    )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
 
     objects = ProcedureVersionQuerySet.as_manager()

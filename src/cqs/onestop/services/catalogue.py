@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cqs.audit.services import audit_record
 from cqs.core.exceptions import ServiceError
 from cqs.onestop.choices import Channel, FeeKind, Level, OnlineLevel, TimeUnit
+from cqs.onestop.dynforms import form_fields_clean
 from cqs.onestop.models import (
     PROCEDURE_CODE_PATTERN,
     Procedure,
@@ -189,6 +190,7 @@ def clean_version_data(data: dict) -> dict:
             }
         )
     clean["documents"] = documents
+    clean["form_fields"] = form_fields_clean(data.get("form_fields"))
     return clean
 
 
@@ -205,6 +207,7 @@ def version_content(version: ProcedureVersion) -> dict:
         **{key: getattr(version, key) for key in TEXT_FIELDS},
         "fees": [{key: getattr(fee, key) for key in FEE_FIELDS} for fee in version.fees.all()],
         "documents": [{key: getattr(doc, key) for key in DOCUMENT_FIELDS} for doc in version.documents.all()],
+        "form_fields": list(version.form_fields),
     }
     return content
 

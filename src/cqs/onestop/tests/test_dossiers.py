@@ -1,0 +1,237 @@
+"""Filing, intake and the main path of a dossier through the services."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from cqs.core.exceptions import ServiceError
+from cqs.core.outbox import OutboxMessage
+from cqs.onestop.choices import Channel, DossierStatus, FileRole, Stage
+from cqs.onestop.models import Dossier, DossierEvent, DossierFile
+from cqs.onestop.services import (
+    dossier_act,
+    dossier_create_online,
+    dossier_draft_save,
+    dossier_file_add,
+    dossier_intake,
+    dossier_submit,
+)
+from cqs.onestop.tests.conftest import pdf_bytes
+
+pytestmark = pytest.mark.django_db
+CODE = re.compile(r"^000\.00\.41\.H98-\d{6}-\d{4}$")
+
+
+def draft(desk, **kwargs):
+    return dossier_draft_save(
+        actor=desk.citizen,
+        procedure_code=desk.procedure.code,
+        unit=desk.unit,
+        form_data=kwargs.pop("form_data", {"noi_dung": "Đề nghị cấp giấy khai sinh cho con."}),
+        **kwargs,
+    )
+
+
+def filed(desk):
+    dossier = draft(desk)
+    dossier_file_add(
+        dossier=dossier,
+        actor=desk.citizen,
+        name="to-khai.pdf",
+        data=pdf_bytes(),
+        document_id=desk.document.pk,
+    )
+    return dossier_submit(dossier=dossier, actor=desk.citizen)
+
+
+def test_citizen_submits_a_draft_and_gets_a_circular_01_code(desk):
+    dossier = filed(desk)
+
+    assert dossier.status == DossierStatus.SUBMITTED
+    assert CODE.match(dossier.code)
+    assert dossier.code.split("-")[1] == timezone.localdate().strftime("%y%m%d")
+    assert dossier.applicant_cccd == "026090001234"
+    assert dossier.fee_total == 8000
+    assert list(dossier.events.values_list("action", flat=True)) == ["submit"]
+
+
+def test_two_dossiers_of_one_day_get_consecutive_numbers(desk):
+    first, second = filed(desk), filed(desk)
+
+    assert int(second.code[-4:]) == int(first.code[-4:]) + 1
+
+
+def test_submission_without_a_required_paper_is_refused_and_nothing_changes(desk):
+    dossier = draft(desk)
+
+    with pytest.raises(ServiceError) as error:
+        dossier_submit(dossier=dossier, actor=desk.citizen)
+
+    assert error.value.error_code == "missing_documents"
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.DRAFT and dossier.code is None
+    assert not DossierEvent.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_a_draft_may_be_incomplete_but_submission_needs_the_whole_declaration(desk):
+    dossier = draft(desk, form_data={})
+    dossier_file_add(
+        dossier=dossier, actor=desk.citizen, name="a.pdf", data=pdf_bytes(), document_id=desk.document.pk
+    )
+
+    with pytest.raises(ServiceError) as error:
+        dossier_submit(dossier=dossier, actor=desk.citizen)
+
+    assert error.value.error_code == "invalid_form_data"
+    assert error.value.field == "form_data.noi_dung"
+
+
+def test_an_unknown_form_field_is_refused(desk):
+    with pytest.raises(ServiceError) as error:
+        draft(desk, form_data={"khong_co": "x"})
+
+    assert error.value.error_code == "unknown_form_field"
+    assert not Dossier.objects.exists()
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused(desk):
+    dossier = draft(desk)
+
+    with pytest.raises(ServiceError) as error:
+        dossier_file_add(
+            dossier=dossier, actor=desk.citizen, name="to-khai.pdf", data=b"MZ\x90\x00 not a pdf"
+        )
+
+    assert error.value.error_code.startswith("upload_")
+    assert not DossierFile.objects.exists()
+
+
+def test_an_official_cannot_file_online(desk):
+    with pytest.raises(ServiceError) as error:
+        dossier_draft_save(
+            actor=desk.officer, procedure_code=desk.procedure.code, unit=desk.unit, form_data={}
+        )
+
+    assert error.value.error_code == "not_a_citizen"
+
+
+def test_idempotency_key_returns_the_first_dossier(desk):
+    kwargs = {
+        "actor": desk.citizen,
+        "procedure_code": desk.procedure.code,
+        "unit": desk.unit,
+        "form_data": {"noi_dung": "x"},
+        "files": [{"name": "a.pdf", "data": pdf_bytes(), "document_id": desk.document.pk}],
+        "client_token": "key-1",
+    }
+    first, created = dossier_create_online(**kwargs)
+    again, created_again = dossier_create_online(**kwargs)
+
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert Dossier.objects.count() == 1
+
+
+def test_counter_intake_receives_at_once_with_an_appointment(desk):
+    dossier = dossier_intake(
+        actor=desk.officer,
+        unit=desk.unit,
+        procedure_code=desk.procedure.code,
+        channel=Channel.IN_PERSON,
+        applicant={"name": "Trần Thị Bình", "cccd": "026190004321", "phone": "0987654321"},
+        form_data={"noi_dung": "Đề nghị"},
+        documents_checked=[desk.document.pk],
+    )
+
+    assert dossier.status == DossierStatus.RECEIVED
+    assert CODE.match(dossier.code)
+    assert dossier.due_at > dossier.received_at
+    assert dossier.events.get().action == "intake"
+
+
+def test_counter_intake_with_an_invalid_cccd_writes_nothing(desk):
+    with pytest.raises(ServiceError) as error:
+        dossier_intake(
+            actor=desk.officer,
+            unit=desk.unit,
+            procedure_code=desk.procedure.code,
+            channel=Channel.IN_PERSON,
+            applicant={"name": "Trần Thị Bình", "cccd": "12345"},
+            form_data={"noi_dung": "Đề nghị"},
+            documents_checked=[desk.document.pk],
+        )
+
+    assert error.value.error_code == "invalid_cccd"
+    assert not Dossier.objects.exists()
+
+
+def test_counter_intake_at_another_unit_is_forbidden(desk):
+    with pytest.raises(ServiceError) as error:
+        dossier_intake(
+            actor=desk.other_officer,
+            unit=desk.unit,
+            procedure_code=desk.procedure.code,
+            channel=Channel.IN_PERSON,
+            applicant={"name": "Trần Thị Bình", "cccd": "026190004321"},
+            form_data={"noi_dung": "Đề nghị"},
+            documents_checked=[desk.document.pk],
+        )
+
+    assert error.value.status == 403
+
+
+def test_the_whole_path_from_submission_to_returned_result(desk):
+    dossier = filed(desk)
+    dossier = dossier_act(dossier=dossier, actor=desk.officer, action="receive")
+    assert dossier.status == DossierStatus.RECEIVED and dossier.due_at
+
+    dossier = dossier_act(dossier=dossier, actor=desk.officer, action="assign", to_user=desk.specialist)
+    assert (dossier.status, dossier.stage, dossier.assignee) == (
+        DossierStatus.PROCESSING,
+        Stage.HANDLING,
+        desk.specialist,
+    )
+
+    due_before = dossier.due_at
+    dossier = dossier_act(
+        dossier=dossier,
+        actor=desk.specialist,
+        action="request_supplement",
+        note="Thiếu bản sao",
+        items=["Bản sao CCCD"],
+    )
+    assert dossier.status == DossierStatus.SUPPLEMENT and dossier.supplement_count == 1
+    dossier_file_add(
+        dossier=dossier, actor=desk.citizen, name="bo-sung.pdf", data=pdf_bytes(), role=FileRole.SUPPLEMENT
+    )
+    dossier = dossier_act(dossier=dossier, actor=desk.citizen, action="complete_supplement")
+    assert (dossier.status, dossier.stage) == (DossierStatus.PROCESSING, Stage.HANDLING)
+    assert dossier.due_at >= due_before
+
+    dossier = dossier_act(
+        dossier=dossier, actor=desk.specialist, action="propose", note="Cấp giấy khai sinh."
+    )
+    assert dossier.stage == Stage.PROPOSED
+    dossier = dossier_act(dossier=dossier, actor=desk.leader, action="approve")
+    assert dossier.status == DossierStatus.RESOLVED and dossier.completed_at
+    result = dossier.files.get(role=FileRole.RESULT)
+    assert result.signed and result.file.read(5) == b"%PDF-"
+
+    dossier = dossier_act(dossier=dossier, actor=desk.officer, action="return_result")
+    assert dossier.status == DossierStatus.RETURNED
+    actions = list(dossier.events.values_list("action", flat=True))
+    assert actions == [
+        "submit",
+        "receive",
+        "assign",
+        "request_supplement",
+        "complete_supplement",
+        "propose",
+        "approve",
+        "return_result",
+    ]
+    # Every status change is synced and notified (e-mail and SMS), once.
+    topics = list(OutboxMessage.objects.values_list("topic", flat=True))
+    assert topics.count("onestop.dvcqg.progress") == len(actions)
+    assert topics.count("onestop.notify.sms") == 7  # every action but "propose" (4 → 4)

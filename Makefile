@@ -41,7 +41,7 @@ static: assets
 run: static
 	cqs migrate --noinput
 	cqs demo
-	exec cqs serve
+	exec cqs serve --fakes
 
 test: static
 	ruff check .

@@ -294,7 +294,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("CQS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Authlib logs the PKCE code_verifier at DEBUG.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "authlib": {"level": "INFO"}},
 }
 
 CQS_PROVINCE_NAME = os.environ.get("CQS_PROVINCE_NAME", "Vĩnh Phúc")

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from cqs.accounts.masking import mask_cccd, mask_phone
-from cqs.accounts.models import CitizenProfile, OfficialProfile, Role, RoleGrant, User
+from cqs.accounts.models import CitizenProfile, ExternalIdentity, OfficialProfile, Role, RoleGrant, User
 from cqs.audit.admin import AuditedModelAdmin
 
 PERSONAL_FIELDS = {"cccd": mask_cccd, "phone": mask_phone}
@@ -82,3 +82,19 @@ class RoleGrantAdmin(AuditedModelAdmin):
     list_select_related = ("user", "role", "unit")
     raw_id_fields = ("user", "unit")
     date_hierarchy = "created_at"
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    """Links to VNeID are made by signing in, never by hand: read-only here."""
+
+    list_display = ("user", "provider", "created_at", "last_login_at")
+    list_filter = ("provider",)
+    search_fields = ("user__username", "user__full_name")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

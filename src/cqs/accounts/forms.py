@@ -53,3 +53,62 @@ class OTPTokenForm(BootstrapErrorsMixin, forms.Form):
             "Mở ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…) và nhập mã 6 chữ số."
         ),
     )
+
+
+class RegisterForm(BootstrapErrorsMixin, forms.Form):
+    """A citizen's self-registration. Only presence and the repeated password are checked here;
+    every rule on the values (CCCD, phone, username, password strength) is the service's."""
+
+    full_name = forms.CharField(
+        label=_("Họ và tên"),
+        max_length=200,
+        error_messages={"required": _("Vui lòng nhập họ và tên.")},
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "name"}),
+    )
+    cccd = forms.CharField(
+        label=_("Số căn cước (CCCD)"),
+        max_length=20,
+        error_messages={"required": _("Vui lòng nhập số căn cước.")},
+        help_text=_("12 chữ số, in trên thẻ căn cước hoặc căn cước công dân."),
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "off"}
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=20,
+        error_messages={"required": _("Vui lòng nhập số điện thoại.")},
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("Thư điện tử (không bắt buộc)"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}),
+    )
+    username = forms.CharField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        error_messages={"required": _("Vui lòng nhập tên đăng nhập.")},
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Mật khẩu"),
+        strip=False,
+        error_messages={"required": _("Vui lòng nhập mật khẩu.")},
+        help_text=_("Ít nhất 10 ký tự, không quá giống tên đăng nhập, không chỉ gồm chữ số."),
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("Nhập lại mật khẩu"),
+        strip=False,
+        error_messages={"required": _("Vui lòng nhập lại mật khẩu.")},
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password, again = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and again and password != again:
+            self.add_error("password_confirm", _("Hai mật khẩu không giống nhau."))
+        return cleaned

@@ -123,3 +123,40 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role} @ {self.unit}"
+
+
+class ExternalIdentity(models.Model):
+    """``user`` signs in through an outside identity provider that knows them as ``subject``.
+
+    The subject (OpenID Connect ``sub``) is the provider's stable, opaque name for a person; it is
+    the link, not the CCCD number, so a number typed wrong once at registration cannot hand the
+    account to someone else later.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="external_identities"
+    )
+    provider = models.CharField(_("nhà cung cấp định danh"), max_length=30)
+    subject = models.CharField(_("mã định danh tại nhà cung cấp"), max_length=255)
+    created_at = models.DateTimeField(_("ngày liên kết"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("lần đăng nhập gần nhất"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("định danh bên ngoài")
+        verbose_name_plural = _("định danh bên ngoài")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"],
+                name="accounts_externalidentity_unique_provider_subject",
+                violation_error_message=_("Định danh này đã được liên kết với một tài khoản."),
+            ),
+            # One account per person at each provider: a second link would be a second person.
+            models.UniqueConstraint(
+                fields=["user", "provider"],
+                name="accounts_externalidentity_unique_user_provider",
+                violation_error_message=_("Tài khoản này đã được liên kết với nhà cung cấp định danh này."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.provider}"

@@ -9,6 +9,8 @@ command, the demo loader); a person acting through a page or the API is always p
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,20 +24,29 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cqs.accounts.masking import mask_cccd, mask_phone
-from cqs.accounts.models import CitizenProfile, OfficialProfile, Role, RoleGrant, User
+from cqs.accounts.models import CitizenProfile, ExternalIdentity, OfficialProfile, Role, RoleGrant, User
+from cqs.accounts.oidc import (
+    LOGIN_METHOD_PASSWORD,
+    LOGIN_METHOD_SESSION_KEY,
+    VNEID_PROVIDER,
+)
 from cqs.accounts.permissions import has_unit_permission
 from cqs.accounts.validators import normalize_phone, validate_cccd, validate_phone
 from cqs.audit.services import audit_record
 from cqs.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
 
 ROLES_FILE = Path(__file__).resolve().parent / "data" / "roles.json"
+
+logger = logging.getLogger(__name__)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -100,6 +111,19 @@ def _clean_cccd(cccd: str) -> str:
     except ValidationError as exc:
         raise ServiceError("invalid_cccd", exc.messages[0], field="cccd") from exc
     return cccd
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ServiceError("invalid_email", _("Địa chỉ thư điện tử không hợp lệ."), field="email") from exc
+    if len(email) > 254:
+        raise ServiceError("invalid_email", _("Địa chỉ thư điện tử không quá 254 ký tự."), field="email")
+    return email
 
 
 def _check_password(password: str, *, username: str, full_name: str) -> None:
@@ -235,27 +259,37 @@ def user_create_official(
 def user_create_citizen(
     *,
     username: str,
-    password: str,
+    password: str | None,
     full_name: str,
     cccd: str,
     phone: str = "",
     address: str = "",
+    email: str = "",
     actor=None,
 ) -> User:
-    """A citizen account (công dân). ``actor`` is None for self-registration."""
+    """A citizen account (công dân). ``actor`` is None for self-registration.
+
+    ``password=None`` makes an account that cannot sign in with a password, only through an
+    identity provider (VNeID, see ``citizen_login_vneid``).
+    """
     username = _clean_username(username)
     full_name = _clean_full_name(full_name)
     cccd = _clean_cccd(cccd)
     phone = _clean_phone(phone)
+    email = _clean_email(email)
     if CitizenProfile.objects.filter(cccd=cccd).exists():
         raise Conflict(
             "duplicate_cccd", _("Số căn cước này đã được dùng cho một tài khoản khác."), field="cccd"
         )
-    _check_password(password, username=username, full_name=full_name)
+    if password is not None:
+        _check_password(password, username=username, full_name=full_name)
 
     with transaction.atomic():
-        user = User(username=username, full_name=full_name)
-        user.set_password(password)
+        user = User(username=username, full_name=full_name, email=email)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
         _insert_user(user)
         try:
             with transaction.atomic():
@@ -497,11 +531,17 @@ def role_sync(*, definitions: list[dict[str, Any]], actor=None) -> RoleSyncResul
 # --- sign-in and the second factor -----------------------------------------------------------
 
 
-def user_login(*, request, user: User) -> None:
-    """Open a session for ``user`` (password already checked by the login form)."""
+def user_login(*, request, user: User, method: str = LOGIN_METHOD_PASSWORD) -> None:
+    """Open a session for ``user``, whose identity ``method`` has already proven: the password
+    (checked by the login form) or an identity provider (``LOGIN_METHOD_VNEID``)."""
+    # A provider's sign-in did not go through ``authenticate``: name the backend that will load
+    # the user from the session on the next requests.
+    backend = None if hasattr(user, "backend") else "django.contrib.auth.backends.ModelBackend"
     with transaction.atomic():
-        auth_login(request, user)
-        audit_record(action="accounts.login", obj=user, actor=user)
+        auth_login(request, user, backend=backend)
+        # Set after auth_login, which empties the session when another account was signed in.
+        request.session[LOGIN_METHOD_SESSION_KEY] = method
+        audit_record(action="accounts.login", obj=user, after={"method": method}, actor=user)
 
 
 def user_logout(*, request) -> None:
@@ -573,3 +613,117 @@ def user_otp_verify(*, request, token: str):
                 audit_record(action="accounts.otp_verify", obj=user, actor=user)
             return verified
     raise ServiceError("invalid_token", _("Mã xác thực không đúng hoặc đã hết hạn."), field="otp_token")
+
+
+# --- sign-in through VNeID -------------------------------------------------------------------
+
+
+def _refuse_vneid_for(user: User) -> None:
+    # Officials sign in with their own account, password and (for administrators) TOTP: a
+    # VNeID session must never carry an official's powers.
+    if user.is_official or user.is_staff or user.is_superuser:
+        # The user id only: CCCD and phone numbers never go to the logs.
+        logger.warning("VNeID sign-in refused for official account id=%s", user.pk)
+        raise Forbidden(
+            "official_vneid_refused",
+            _(
+                "Tài khoản cán bộ, công chức không được đăng nhập bằng VNeID trên hệ thống này. "
+                "Vui lòng đăng nhập bằng tên đăng nhập và mật khẩu."
+            ),
+        )
+    if not user.is_active:
+        raise Forbidden("inactive", _("Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị viên."))
+
+
+def _vneid_username() -> str:
+    # Neither the CCCD nor the name: usernames appear in the audit trail and in logs.
+    for _attempt in range(5):
+        username = f"vneid.{secrets.token_hex(5)}"
+        if not User.objects.filter(username__iexact=username).exists():
+            return username
+    raise Conflict("duplicate_username", _("Không tạo được tên đăng nhập, vui lòng thử lại."))
+
+
+def _link_state(identity: ExternalIdentity, *, cccd: str, created_account: bool) -> dict[str, Any]:
+    return {
+        "provider": identity.provider,
+        "subject": identity.subject,
+        "cccd": mask_cccd(cccd),
+        "created_account": created_account,
+    }
+
+
+def citizen_login_vneid(*, subject: str, cccd: str, full_name: str, phone: str = "") -> User:
+    """The citizen VNeID knows as ``subject``, for a sign-in: found by an earlier link, else the
+    citizen with this CCCD number (linked now), else a new citizen account (created and linked).
+
+    The caller has validated the id_token; opening the session is ``user_login``. Refused for an
+    official's account and for an identity whose CCCD differs from the linked account's.
+    """
+    subject = (subject or "").strip()
+    if not subject or len(subject) > 255:
+        raise ServiceError("invalid_identity", _("VNeID không trả về mã định danh hợp lệ."))
+    cccd = _clean_cccd(cccd)
+    full_name = _clean_full_name(full_name)
+    try:
+        phone = _clean_phone(phone)
+    except ServiceError:
+        # A number in a format we do not know must not block the sign-in; it is only a contact.
+        phone = ""
+
+    with transaction.atomic():
+        identity = (
+            # ``of``: PostgreSQL cannot lock the nullable side of the join to the citizen profile.
+            ExternalIdentity.objects.select_for_update(of=("self",))
+            .select_related("user__citizen_profile")
+            .filter(provider=VNEID_PROVIDER, subject=subject)
+            .first()
+        )
+        if identity is not None:
+            user = identity.user
+            _refuse_vneid_for(user)
+            profile = getattr(user, "citizen_profile", None)
+            if profile is not None and profile.cccd != cccd:
+                raise Conflict(
+                    "identity_mismatch",
+                    _(
+                        "Số định danh VNeID trả về không khớp với tài khoản đã liên kết. "
+                        "Vui lòng liên hệ bộ phận hỗ trợ."
+                    ),
+                )
+            identity.last_login_at = timezone.now()
+            identity.save(update_fields=["last_login_at"])
+            return user
+
+        profile = CitizenProfile.objects.select_related("user").filter(cccd=cccd).first()
+        if profile is not None:
+            user = profile.user
+            _refuse_vneid_for(user)
+            if ExternalIdentity.objects.filter(user=user, provider=VNEID_PROVIDER).exists():
+                raise Conflict(
+                    "identity_mismatch",
+                    _("Tài khoản có số căn cước này đã được liên kết với một định danh VNeID khác."),
+                )
+            created_account = False
+        else:
+            user = user_create_citizen(
+                username=_vneid_username(), password=None, full_name=full_name, cccd=cccd, phone=phone
+            )
+            created_account = True
+        try:
+            with transaction.atomic():
+                identity = ExternalIdentity.objects.create(
+                    user=user, provider=VNEID_PROVIDER, subject=subject, last_login_at=timezone.now()
+                )
+        except IntegrityError as exc:
+            # The same person finishing two sign-ins at once: the unique index decides.
+            raise Conflict(
+                "identity_already_linked", _("Định danh VNeID này vừa được liên kết, vui lòng thử lại.")
+            ) from exc
+        audit_record(
+            action="accounts.external_identity_link",
+            obj=user,
+            after=_link_state(identity, cccd=cccd, created_account=created_account),
+            actor=None,
+        )
+    return user

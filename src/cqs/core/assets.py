@@ -52,6 +52,8 @@ def load_manifest(path: Path = MANIFEST_PATH) -> tuple[str, list[Package]]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     packages = []
     for entry in data["packages"]:
+        if not _valid_package_name(entry["name"]):
+            raise AssetError(f"tên gói không hợp lệ trong manifest: {entry['name']!r}")
         files = tuple(entry["files"])
         for name in files:
             pure = PurePosixPath(name)
@@ -67,6 +69,14 @@ def load_manifest(path: Path = MANIFEST_PATH) -> tuple[str, list[Package]]:
             )
         )
     return data.get("registry", "https://registry.npmjs.org"), packages
+
+
+def _valid_package_name(name: str) -> bool:
+    # "name" or npm's scoped "@scope/name"; either becomes a folder under the vendor directory.
+    parts = name.split("/")
+    if len(parts) == 2 and not parts[0].startswith("@"):
+        return False
+    return 1 <= len(parts) <= 2 and all(part and part not in (".", "..") for part in parts)
 
 
 def registry_mirror(environ: dict | None = None) -> str | None:
@@ -162,9 +172,11 @@ def install(package: Package, *, vendor_dir: Path, url: str) -> None:
     """Download, verify and extract one package into ``vendor_dir/<name>``, replacing it whole."""
     data = download(url)
     verify_integrity(data, package.integrity)
-    vendor_dir.mkdir(parents=True, exist_ok=True)
-    final = vendor_dir / package.name
-    staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.", dir=vendor_dir))
+    final = vendor_dir.joinpath(*package.name.split("/"))
+    # A scoped package ("@scope/name") lives one folder deeper; staging sits beside its final
+    # place so that the swap stays a rename within one folder.
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; these are public files
     try:
         hashes = _extract(package, data, staging)
@@ -172,7 +184,7 @@ def install(package: Package, *, vendor_dir: Path, url: str) -> None:
         (staging / STAMP_NAME).write_text(json.dumps(stamp, indent=2, sort_keys=True), encoding="utf-8")
         old = None
         if final.exists():
-            old = vendor_dir / f".{package.name}.old"
+            old = final.parent / f".{final.name}.old"
             shutil.rmtree(old, ignore_errors=True)
             final.rename(old)
         staging.rename(final)

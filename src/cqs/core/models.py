@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -101,3 +102,46 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.topic} ({self.get_status_display()})"
+
+
+class PrintTemplate(models.Model):
+    """An administrator's layout of a printed form, replacing the default file for its code.
+
+    ``cqs.core.printing.pdf_render`` uses the row with the form's code when there is one, and the
+    shipped ``templates/print/<code>.html`` otherwise; deleting the row restores the default.
+    Saved only through ``cqs.core.services.print_template_save``, which checks that it renders.
+    """
+
+    code = models.SlugField(
+        _("mã mẫu in"),
+        max_length=100,
+        unique=True,
+        help_text=_(
+            "Trùng với tên tệp bố cục mặc định, ví dụ onestop_receipt cho print/onestop_receipt.html."
+        ),
+    )
+    name = models.CharField(_("tên mẫu in"), max_length=255)
+    body = models.TextField(
+        _("bố cục"),
+        help_text=_(
+            "Mẫu Django sinh ra HTML đơn giản (p, b, i, h1–h3, br, table, img); "
+            "{{ qr_img }} chèn mã QR. Tải bộ lọc ngày tháng bằng {% load print_tags %}."
+        ),
+    )
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("mẫu in")
+        verbose_name_plural = _("mẫu in (bố cục biểu mẫu PDF)")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"

@@ -22,6 +22,7 @@ from cqs.onestop.services import procedures_import
 from cqs.orgs.models import OrgUnit
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "procedures_demo.json"
+FORMS_FILE = Path(__file__).resolve().parent / "data" / "forms_demo.json"
 DEMO_COMMUNES = 5
 
 
@@ -35,7 +36,9 @@ def demo_units(on: date) -> dict[str, list[str]]:
 
 def load_demo(*, log: Callable[[str], None]) -> None:
     records = parse_payload(json.loads(DATA_FILE.read_text(encoding="utf-8")))
+    forms = json.loads(FORMS_FILE.read_text(encoding="utf-8"))["forms"]
     for record in records:
+        record.data["form_fields"] = forms.get(record.code, [])
         units = demo_units(record.valid_from) if record.valid_from else {}
         record.unit_identifiers = [
             identifier for level in record.data["levels"] for identifier in units.get(level, [])
@@ -46,3 +49,6 @@ def load_demo(*, log: Callable[[str], None]) -> None:
         f"{len(summary['published'])} phiên bản mới, {len(summary['unchanged'])} không đổi. "
         f"Nguồn: {DATA_FILE.name} (mã 9.99xxxx là mã tạm, chưa đối chiếu CSDL quốc gia về TTHC)."
     )
+    from cqs.onestop.demo_dossiers import load_demo_dossiers
+
+    load_demo_dossiers(log=log)

@@ -33,7 +33,7 @@ from cqs.onestop.models import DossierEvent
 from cqs.onestop.printing import lookup_url
 
 DATE_FORMAT = "%d/%m/%Y"
-DATETIME_FORMAT = "%H:%M ngày %d/%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 
 
 def _event_for(message: OutboxMessage) -> DossierEvent | None:

@@ -352,7 +352,9 @@ def dossier_statistics(
             return int(rest.split("/", 1)[0]) if rest else "self"
 
     else:
-        row_units = [u for u in units if u["parent_id"] is None] if roots is None else [by_path[p] for p in roots]
+        row_units = (
+            [u for u in units if u["parent_id"] is None] if roots is None else [by_path[p] for p in roots]
+        )
         top_ids = {u["path"]: u["pk"] for u in row_units}
 
         def row_key(path: str):
@@ -448,4 +450,3 @@ def dossier_register(*, user, date_from: date, date_to: date, unit: OrgUnit | No
     if (scope := _received_under(_roots(user, unit))) is not None:
         dossiers = dossiers.filter(scope)
     return dossiers.select_related("procedure", "version", "unit").order_by("received_at", "pk")
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -311,7 +312,12 @@ def dossier_detail(request, pk: int):
         "forms": ["receipt", "supplement", "refusal", "apology", "control-sheet"],
         "now": timezone.now(),
     }
-    return render(request, "onestop/dossier_detail.html", context)
+    response = render(request, "onestop/dossier_detail.html", context)
+    if context["may_pay"]:
+        # The pay form's POST is answered with a redirect to the gateway: allow it (read at
+        # request time, so a gateway moved in the settings needs no restart of the CSP).
+        response._csp_update = {"form-action": [settings.CQS_PAYGOV_URL]}
+    return response
 
 
 def _parse_local_datetime(value: str) -> datetime | None:

@@ -79,6 +79,8 @@ def test_every_role_has_a_demo_account_with_the_documented_fields():
         "motcua.vinhyen",
         "lanhdao.phutho",
         "motcua.vinhphuc",
+        "chuyenvien.vinhphuc",
+        "lanhdao.vinhphuc",
         "congdan.demo",
     }
     assert by_username["admin"].role == "quan-tri-he-thong"
@@ -100,6 +102,8 @@ def test_the_demo_creates_the_accounts_on_their_units(demo_units):
         # today's tree: units in force since 1/7/2025
         "lanhdao.phutho": ("lanh-dao", demo_units["phu_tho"]),
         "motcua.vinhphuc": ("can-bo-mot-cua", demo_units["phuong_vinh_phuc"]),
+        "chuyenvien.vinhphuc": ("chuyen-vien", demo_units["phuong_vinh_phuc"]),
+        "lanhdao.vinhphuc": ("lanh-dao", demo_units["phuong_vinh_phuc"]),
     }
     for username, (role, unit) in expected.items():
         user = User.objects.get(username=username)

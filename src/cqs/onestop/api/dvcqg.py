@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,6 +61,7 @@ class _PortalView(APIView):
     # The bearer token is checked in the view; no session, so no CSRF either.
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -84,7 +86,7 @@ _ENVELOPE = inline_serializer(
         "(`CQS_DVCQG_TOKEN`). Trả về hồ sơ theo dạng `DongBoHoSoMC` và quá trình xử lý "
         "(`QuaTrinhXuLy`) theo dạng `CapNhatTienDoHoSoMC`."
     ),
-    request=inline_serializer("TraCuuHoSoRequest", {"MaHoSo": serializers.CharField()}),
+    request=inline_serializer("TraCuuHoSo", {"MaHoSo": serializers.CharField()}),
     responses={
         200: _ENVELOPE,
         400: OpenApiResponse(_ENVELOPE, description="Thiếu MaHoSo (error_code 1)."),

@@ -62,7 +62,7 @@ class FeeSerializer(serializers.ModelSerializer):
 class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProcedureDocument
-        fields = ["code", "name", "form_name", "form_url", "original_count", "copy_count", "required"]
+        fields = ["id", "code", "name", "form_name", "form_url", "original_count", "copy_count", "required"]
 
 
 class VersionHistorySerializer(serializers.ModelSerializer):

@@ -1,6 +1,8 @@
 """The PayGov adapter against the fake gateway, over real HTTP."""
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
@@ -255,3 +257,15 @@ def test_transactions_of_a_day_list_successes_and_failures(gateway):
     # Then both transactions are there, the abandoned order is not
     assert [(t.order_id, t.status) for t in day] == [("A-01", "success"), ("B-01", "failed")]
     assert paygov_transactions(on=FIXED_NOW.date() + dt.timedelta(days=1)) == []
+
+
+def test_checksum_is_hmac_sha256_over_sorted_raw_pairs():
+    # The documented rule, computed by hand: sorted names, raw values, checksum itself left out
+    params = {"orderId": "A-01", "amount": 1000, "returnUrl": "http://x/?a=b&c=d", "checksum": "ignored"}
+    message = b"amount=1000&orderId=A-01&returnUrl=http://x/?a=b&c=d"
+
+    assert paygov_checksum(params, "k") == hmac.new(b"k", message, hashlib.sha256).hexdigest()
+
+
+def test_checksum_treats_none_as_empty():
+    assert paygov_checksum({"amount": None}, "k") == paygov_checksum({"amount": ""}, "k")

@@ -75,8 +75,13 @@ class Command(BaseCommand):
             "hoặc 2 × số lõi CPU + 1).",
         )
         parser.add_argument("--no-tasks", action="store_true", help="Không chạy tiến trình xử lý tác vụ nền.")
+        parser.add_argument(
+            "--fakes",
+            action="store_true",
+            help="Chạy thêm các hệ thống bên ngoài giả lập (cqs fakes) cho bản trình diễn.",
+        )
 
-    def handle(self, *args, host, port, workers, threads, no_tasks, **options):
+    def handle(self, *args, host, port, workers, threads, no_tasks, fakes=False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers và --threads phải lớn hơn hoặc bằng 1.")
         if not _port_is_free(host, port):
@@ -101,6 +106,17 @@ class Command(BaseCommand):
         commands = {"web": web}
         if not no_tasks:
             commands["tasks"] = [sys.executable, "-m", "cqs.manage", "db_worker", "--no-reload"]
+        if fakes:
+            from cqs.fakes.registry import fake_apps_from_settings
+
+            # `cqs fakes` exits at once when every URL points elsewhere, which would read here
+            # as a child dying: start it only when it has something to serve.
+            if fake_apps_from_settings():
+                commands["fakes"] = [sys.executable, "-m", "cqs.manage", "fakes"]
+            else:
+                self.stdout.write(
+                    "--fakes: mọi hệ thống bên ngoài đều ở máy khác hoặc tắt; không chạy giả lập."
+                )
 
         stop_signal: list[int] = []
 

@@ -1,0 +1,90 @@
+"""Shared steps of the portal-sync, notification and TraCuuHoSo tests.
+
+Also a URLconf (``urlpatterns``) with the portal's routes mounted where the site mounts them
+(``/api/v1/dvcqg/``), for tests marked ``pytest.mark.urls("cqs.onestop.tests.sync_support")``.
+"""
+
+from datetime import timedelta
+
+from django.urls import include, path
+from django.utils import timezone
+
+from cqs.core.calendar import is_working_day
+from cqs.core.models import OutboxMessage
+from cqs.core.outbox import outbox_dispatch
+from cqs.onestop.choices import FileRole
+from cqs.onestop.services import dossier_act, dossier_draft_save, dossier_file_add, dossier_submit
+from cqs.onestop.tests.conftest import pdf_bytes
+from cqs.urls import urlpatterns as site_urlpatterns
+
+CCCD = "026090001234"
+PHONE = "0912345678"
+EMAIL = "an@example.org"
+
+urlpatterns = [path("api/v1/dvcqg/", include("cqs.onestop.api.dvcqg")), *site_urlpatterns]
+
+
+def filed(desk):
+    """A dossier the citizen submitted online (status 1), with its one required paper."""
+    dossier = dossier_draft_save(
+        actor=desk.citizen,
+        procedure_code=desk.procedure.code,
+        unit=desk.unit,
+        form_data={"noi_dung": "Đề nghị cấp giấy khai sinh cho con."},
+    )
+    dossier_file_add(
+        dossier=dossier,
+        actor=desk.citizen,
+        name="to-khai.pdf",
+        data=pdf_bytes(),
+        document_id=desk.document.pk,
+    )
+    return dossier_submit(dossier=dossier, actor=desk.citizen)
+
+
+def received(desk):
+    return dossier_act(dossier=filed(desk), actor=desk.officer, action="receive")
+
+
+def returned(desk):
+    """The whole path, with one supplement request: eight history rows, status 10."""
+    dossier = received(desk)
+    dossier = dossier_act(dossier=dossier, actor=desk.officer, action="assign", to_user=desk.specialist)
+    dossier = dossier_act(
+        dossier=dossier,
+        actor=desk.specialist,
+        action="request_supplement",
+        note="Thiếu bản sao",
+        items=["CCCD"],
+    )
+    dossier_file_add(
+        dossier=dossier, actor=desk.citizen, name="bo-sung.pdf", data=pdf_bytes(), role=FileRole.SUPPLEMENT
+    )
+    dossier = dossier_act(dossier=dossier, actor=desk.citizen, action="complete_supplement")
+    dossier = dossier_act(
+        dossier=dossier, actor=desk.specialist, action="propose", note="Cấp giấy khai sinh."
+    )
+    dossier = dossier_act(dossier=dossier, actor=desk.leader, action="approve")
+    return dossier_act(dossier=dossier, actor=desk.officer, action="return_result")
+
+
+def working_day_after(moment, days: int):
+    """A moment ``days`` or more days after ``moment`` that falls on a working day."""
+    candidate = moment + timedelta(days=days)
+    while not is_working_day(timezone.localtime(candidate).date()):
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def later(hours: float):
+    return timezone.now() + timedelta(hours=hours)
+
+
+def dispatch_all(*, now=None):
+    """Run the dispatcher until nothing due is left (as the background task does)."""
+    while outbox_dispatch(now=now).claimed:
+        pass
+
+
+def messages(topic: str):
+    return OutboxMessage.objects.filter(topic=topic).order_by("pk")

@@ -151,7 +151,7 @@ def _live(log) -> int:
 
 def _history(log) -> int:
     rng = random.Random(326)  # noqa: S311 - reproducible demo data, not a secret
-    creator = _user("motcua.vinhphuc") or User.objects.filter(is_superuser=True).first()
+    creator = _user("motcua.vinhphuc")
     today = timezone.localdate()
     start = today.replace(month=1, day=1)
     span = (today - start).days
@@ -210,6 +210,9 @@ def _history(log) -> int:
 def load_demo_dossiers(*, log: Callable[[str], None]) -> None:
     if Dossier.objects.exists():
         log("onestop: đã có hồ sơ; không tạo thêm hồ sơ minh họa.")
+        return
+    if _user("motcua.vinhphuc") is None:
+        log("onestop: chưa có tài khoản minh họa (accounts); bỏ qua hồ sơ minh họa.")
         return
     with transaction.atomic():
         live = _live(log)

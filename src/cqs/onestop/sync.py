@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from cqs.core.models import OutboxMessage
 from cqs.core.outbox import register_handler
 from cqs.onestop import dvcqg, workflow
-from cqs.onestop.choices import FileRole
+from cqs.onestop.choices import DossierStatus, FileRole
 from cqs.onestop.models import Dossier, DossierEvent, DossierFile
 
 # History rows that are not workflow edges (workflow.TRANSITIONS holds the others).
@@ -202,7 +202,7 @@ def dossier_push_handler(message: OutboxMessage) -> None:
     dossier = (
         Dossier.objects.select_related("procedure__sector", "version", "unit", "handling_unit")
         .filter(pk=message.payload.get("dossier_id"))
-        .exclude(status=0)
+        .exclude(status=DossierStatus.DRAFT)
         .first()
     )
     if dossier is None:

@@ -97,7 +97,8 @@ FORMULAS = {
     "paid_online": gettext_lazy("Trong số trên, đã thanh toán trực tuyến."),
     "on_time_rate": gettext_lazy("(Trước hạn + đúng hạn) / đã giải quyết × 100 (QĐ 766, chỉ số 2.1)."),
     "on_time_rate_due": gettext_lazy(
-        "(Trước hạn + đúng hạn) / (đã giải quyết + đang giải quyết quá hạn) × 100 (cách tính của Kế hoạch 326/KH-UBND)."
+        "(Trước hạn + đúng hạn) / (đã giải quyết + đang giải quyết quá hạn) × 100 "
+        "(cách tính của Kế hoạch 326/KH-UBND)."
     ),
     "online_share": gettext_lazy("Nộp trực tuyến / mới tiếp nhận × 100."),
     "online_share_eligible": gettext_lazy(

@@ -58,12 +58,14 @@ class DossierCreateSerializer(serializers.Serializer):
 
 
 class DossierCreateMultipartSerializer(serializers.Serializer):
-    """Only for the schema: the multipart form of a one-shot create."""
+    """Only for the schema: the multipart form of a one-shot create. The file parts are named
+    after the papers they stand for, so they cannot be listed here."""
 
-    data = serializers.CharField(help_text="Đối tượng JSON như khi gửi application/json.")
-    doc_ID = serializers.FileField(
-        required=False,
-        help_text="Tệp cho thành phần hồ sơ có id ID (tên phần là `doc-<id>`, ví dụ `doc-12`).",
+    data = serializers.CharField(
+        help_text=(
+            "Đối tượng JSON như khi gửi application/json. Mỗi tệp là một phần riêng, tên "
+            "`doc-<id thành phần hồ sơ>`, ví dụ `doc-12`."
+        )
     )
 
 

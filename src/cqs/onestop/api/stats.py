@@ -28,7 +28,10 @@ class StatsRowSerializer(serializers.Serializer):
     unit_name = serializers.CharField()
     kind = serializers.ChoiceField(
         choices=["unit", "self", "total"],
-        help_text="unit: đơn vị và các đơn vị trực thuộc; self: hồ sơ tiếp nhận tại chính đơn vị đang xem; total: tổng.",
+        help_text=(
+            "unit: đơn vị và các đơn vị trực thuộc; self: hồ sơ tiếp nhận tại chính đơn vị đang "
+            "xem; total: tổng."
+        ),
     )
     has_children = serializers.BooleanField()
     received_carried_over = serializers.IntegerField(help_text="Kỳ trước chuyển sang.")

@@ -275,7 +275,8 @@ def dossier_act(
 @transaction.atomic
 def dossiers_overdue_mark(*, now: datetime | None = None) -> int:
     """Flag open dossiers past their appointment (the background check); each gets one
-    ``overdue`` event, which notifies the citizen and shows in the officers' lists."""
+    ``overdue`` event (synced to the national portal), shown in the officers' lists. The citizen
+    hears from the officer's apology with a new date (``apologise``), which is notified."""
     now = now or _now()
     due = (
         Dossier.objects.select_for_update(skip_locked=True)

@@ -233,8 +233,9 @@ def _state(dossier: Dossier) -> dict:
 
 
 def _locked(dossier: Dossier) -> Dossier:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to handling_unit.
     return (
-        Dossier.objects.select_for_update()
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("unit", "handling_unit", "version")
         .get(pk=dossier.pk)
     )

@@ -1,12 +1,7 @@
-"""Shared steps of the portal-sync, notification and TraCuuHoSo tests.
-
-Also a URLconf (``urlpatterns``) with the portal's routes mounted where the site mounts them
-(``/api/v1/dvcqg/``), for tests marked ``pytest.mark.urls("cqs.onestop.tests.sync_support")``.
-"""
+"""Shared steps of the portal-sync, notification and TraCuuHoSo tests."""
 
 from datetime import timedelta
 
-from django.urls import include, path
 from django.utils import timezone
 
 from cqs.core.calendar import is_working_day
@@ -15,13 +10,10 @@ from cqs.core.outbox import outbox_dispatch
 from cqs.onestop.choices import FileRole
 from cqs.onestop.services import dossier_act, dossier_draft_save, dossier_file_add, dossier_submit
 from cqs.onestop.tests.conftest import pdf_bytes
-from cqs.urls import urlpatterns as site_urlpatterns
 
 CCCD = "026090001234"
 PHONE = "0912345678"
 EMAIL = "an@example.org"
-
-urlpatterns = [path("api/v1/dvcqg/", include("cqs.onestop.api.dvcqg")), *site_urlpatterns]
 
 
 def filed(desk):

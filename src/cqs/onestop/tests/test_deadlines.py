@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from cqs.onestop.choices import TimeUnit, Timeliness
+from cqs.onestop.choices import Timeliness, TimeUnit
 from cqs.onestop.deadlines import due_at_after_pause, due_at_for, timeliness
 
 pytestmark = pytest.mark.django_db  # the calendar reads the province's overrides

@@ -235,3 +235,20 @@ def test_the_whole_path_from_submission_to_returned_result(desk):
     topics = list(OutboxMessage.objects.values_list("topic", flat=True))
     assert topics.count("onestop.dvcqg.progress") == len(actions)
     assert topics.count("onestop.notify.sms") == 7  # every action but "propose" (4 → 4)
+
+
+def test_an_infected_paper_is_refused_when_clamav_is_configured(desk, settings, clamd_address):
+    from cqs.core.testing import EICAR, sample_image
+
+    settings.CQS_CLAMD = clamd_address
+    dossier = draft(desk)
+
+    with pytest.raises(ServiceError) as error:
+        dossier_file_add(
+            dossier=dossier, actor=desk.citizen, name="anh.png", data=sample_image("png") + EICAR
+        )
+
+    assert error.value.error_code == "upload_infected"
+    assert not DossierFile.objects.exists()
+    dossier_file_add(dossier=dossier, actor=desk.citizen, name="anh.png", data=sample_image("png"))
+    assert DossierFile.objects.count() == 1

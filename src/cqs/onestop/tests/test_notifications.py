@@ -25,7 +25,7 @@ from cqs.onestop.tests.sync_support import (
     working_day_after,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("cqs.onestop.tests.sync_support")]
+pytestmark = pytest.mark.django_db
 TOKEN = "sms-notify-token"
 
 

@@ -84,7 +84,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     assert response.status_code == 302 and "login" in response["Location"]
 
 
-@pytest.mark.parametrize("name", ["onestop:stats", "onestop:stats-dossiers", "onestop:stats-excel", "onestop:stats-register"])
+@pytest.mark.parametrize(
+    "name", ["onestop:stats", "onestop:stats-dossiers", "onestop:stats-excel", "onestop:stats-register"]
+)
 def test_a_user_without_a_view_dossier_grant_is_refused_every_page(client, desk, name):
     response = login(client, desk.stranger).get(reverse(name), MARCH | {"bucket": "received_new"})
 
@@ -96,7 +98,8 @@ def test_a_unit_outside_the_grants_is_refused(client, desk, march):
 
     assert client.get(stats_url(), MARCH | {"unit": desk.unit.pk}).status_code == 403
     assert client.get(stats_url("onestop:stats-excel"), MARCH | {"unit": desk.unit.pk}).status_code == 403
-    dossiers = client.get(stats_url("onestop:stats-dossiers"), MARCH | {"unit": desk.unit.pk, "bucket": "processed"})
+    query = MARCH | {"unit": desk.unit.pk, "bucket": "processed"}
+    dossiers = client.get(stats_url("onestop:stats-dossiers"), query)
     assert dossiers.status_code == 403
 
 
@@ -208,7 +211,9 @@ def test_the_excel_table_has_the_pages_numbers_and_a_formulas_sheet(client, desk
     sheet = book["Thống kê"]
     assert [cell.value for cell in sheet[5]][1:] == [str(header) for _group, _name, header in COLUMNS]
     names = [name for _group, name, _header in COLUMNS]
-    rows = {row[0]: dict(zip(names, row[1:], strict=True)) for row in sheet.iter_rows(min_row=6, values_only=True)}
+    rows = {
+        row[0]: dict(zip(names, row[1:], strict=True)) for row in sheet.iter_rows(min_row=6, values_only=True)
+    }
     assert rows[desk.unit.name]["processed"] == 2
     assert rows["Tổng cộng"]["on_time_rate"] == 50.0
     assert rows["Tổng cộng"]["received_new"] == 3
@@ -258,7 +263,9 @@ def test_the_api_returns_the_same_numbers_as_the_page(client, desk, march, provi
 
 
 def test_the_api_answers_bad_dates_with_a_problem(client, desk):
-    response = login(client, desk.leader).get(reverse("onestop-api-statistics-dossiers"), {"from": "31/13/2026"})
+    url = reverse("onestop-api-statistics-dossiers")
+
+    response = login(client, desk.leader).get(url, {"from": "31/13/2026"})
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"

@@ -28,7 +28,7 @@ from cqs.onestop.tests.sync_support import (
     returned,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("cqs.onestop.tests.sync_support")]
+pytestmark = pytest.mark.django_db
 TOKEN = "portal-sync-token"
 
 

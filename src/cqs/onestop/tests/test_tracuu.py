@@ -8,7 +8,7 @@ from cqs.onestop.models import DossierEvent
 from cqs.onestop.services import dossier_act
 from cqs.onestop.tests.sync_support import CCCD, PHONE, filed, received
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("cqs.onestop.tests.sync_support")]
+pytestmark = pytest.mark.django_db
 TOKEN = "portal-asks-token"
 URL = "/api/v1/dvcqg/TraCuuHoSo"
 

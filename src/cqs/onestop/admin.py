@@ -4,7 +4,17 @@ version it was filed under, and every publication is audited."""
 
 from django.contrib import admin
 
-from cqs.onestop.models import Procedure, ProcedureDocument, ProcedureFee, ProcedureVersion, Sector
+from cqs.onestop.models import (
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    Payment,
+    Procedure,
+    ProcedureDocument,
+    ProcedureFee,
+    ProcedureVersion,
+    Sector,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -86,3 +96,51 @@ class ProcedureFeeAdmin(ReadOnlyAdmin):
 class ProcedureDocumentAdmin(ReadOnlyAdmin):
     list_display = ["version", "order", "name", "required"]
     list_select_related = ["version__procedure"]
+
+
+# --- dossiers: read-only too; they change only through the workflow (services.dossier_act). ---
+
+
+class DossierEventInline(ReadOnlyInline):
+    model = DossierEvent
+    fields = [
+        "at",
+        "action",
+        "from_status",
+        "to_status",
+        "stage",
+        "actor",
+        "actor_unit",
+        "to_user",
+        "to_unit",
+        "note",
+    ]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+
+
+class DossierFileInline(ReadOnlyInline):
+    model = DossierFile
+    fields = ["role", "name", "content_type", "size", "sha256", "signed", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["order_id", "amount", "status", "transaction_no", "paid_at", "callbacks"]
+    readonly_fields = fields
+
+
+@admin.register(Dossier)
+class DossierAdmin(ReadOnlyAdmin):
+    list_display = ["code", "procedure", "unit", "status", "stage", "channel", "received_at", "due_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["code", "applicant_name"]
+    list_select_related = ["procedure", "unit"]
+    date_hierarchy = "created_at"
+    # The applicant's personal numbers stay out of the admin list and search.
+    exclude = ["applicant_cccd", "applicant_phone"]
+    inlines = [DossierEventInline, DossierFileInline, PaymentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user, "view")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 
-from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,7 +29,6 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from cqs.accounts.models import User
-from cqs.core.exceptions import ServiceError
 from cqs.onestop import selectors, services, workflow
 from cqs.onestop.api.dossier_serializers import (
     AttachmentUploadSerializer,
@@ -145,42 +143,6 @@ def _create_payload(request) -> tuple[dict, list[dict]]:
     return payload, files
 
 
-@transaction.atomic
-def _draft_create(*, actor, client_token: str, files: list[dict], **draft) -> tuple[Dossier, bool]:
-    """A new draft (with its files), honouring the Idempotency-Key as ``dossier_create_online``
-    does for a submission: a repeat returns the first draft, ``(dossier, False)``.
-
-    TODO(lead): belongs in services (a ``client_token`` argument of ``dossier_draft_save``);
-    kept here because this helper's brief may not touch services."""
-    client_token = (client_token or "").strip()
-    if len(client_token) > 64:
-        raise ServiceError("invalid_idempotency_key", _("Khóa Idempotency-Key dài tối đa 64 ký tự."))
-    if client_token:
-        existing = Dossier.objects.filter(created_by=actor, client_token=client_token).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            dossier = services.dossier_draft_save(actor=actor, **draft)
-            if client_token:
-                dossier.client_token = client_token
-                dossier.save(update_fields=["client_token"])
-    except IntegrityError:
-        existing = Dossier.objects.filter(created_by=actor, client_token=client_token).first()
-        if existing is None:
-            raise
-        return existing, False
-    for item in files:
-        services.dossier_file_add(
-            dossier=dossier,
-            actor=actor,
-            name=item["name"],
-            data=item["data"],
-            document_id=item["document_id"],
-        )
-    return dossier, True
-
-
 # --- list and create ---------------------------------------------------------------------------
 
 
@@ -274,10 +236,7 @@ class DossierListCreateView(generics.ListAPIView):
             "postal_address": data["postal_address"],
             "client_token": request.headers.get(IDEMPOTENCY_HEADER, ""),
         }
-        if data["submit"]:
-            dossier, created = services.dossier_create_online(files=files, **arguments)
-        else:
-            dossier, created = _draft_create(files=files, **arguments)
+        dossier, created = services.dossier_create_online(files=files, submit=data["submit"], **arguments)
         response = _detail(
             request,
             _reloaded(request, dossier),

@@ -433,9 +433,11 @@ def dossier_create_online(
     return_method: str = ReturnMethod.ONLINE,
     postal_address: str = "",
     client_token: str = "",
+    submit: bool = True,
 ) -> tuple[Dossier, bool]:
-    """Draft, attach and submit in one step (the API). With ``client_token`` (the request's
-    Idempotency-Key) a repeat returns the dossier the first request made: ``(dossier, False)``."""
+    """Draft, attach and (unless ``submit`` is false) submit in one step (the API). With
+    ``client_token`` (the request's Idempotency-Key) a repeat returns the dossier the first
+    request made: ``(dossier, False)``."""
     client_token = (client_token or "").strip()
     if len(client_token) > 64:
         raise ServiceError("invalid_idempotency_key", _("Khóa Idempotency-Key dài tối đa 64 ký tự."))
@@ -463,6 +465,8 @@ def dossier_create_online(
             raise
         return existing, False
     dossier_file_payloads_add(dossier, actor, files)
+    if not submit:
+        return dossier, True
     return dossier_submit(dossier=dossier, actor=actor), True
 
 

@@ -96,7 +96,10 @@ def prepare(count: int, *, fresh: bool):
         load_demo(log=lambda line: None)
         role_sync(definitions=role_definitions_load())
     province = (
-        OrgUnit.objects.as_of(REORGANISATION_DATE).filter(kind__code="ubnd-tinh", parent=None).order_by("pk").first()
+        OrgUnit.objects.as_of(REORGANISATION_DATE)
+        .filter(kind__code="ubnd-tinh", parent=None)
+        .order_by("pk")
+        .first()
     )
     user, _ = User.objects.get_or_create(username="bench.lanhdao")
     RoleGrant.objects.get_or_create(user=user, role=Role.objects.get(code="lanh-dao"), unit=province)
@@ -247,7 +250,10 @@ def main() -> int:
             setup_django(data_dir, database_url)
             t0 = time.perf_counter()
             province, user, load_s = prepare(count, fresh=fresh)
-            print(f"setup: {time.perf_counter() - t0:.1f} s, of which {count:,} dossiers loaded in {load_s:.1f} s")
+            print(
+                f"setup: {time.perf_counter() - t0:.1f} s, "
+                f"of which {count:,} dossiers loaded in {load_s:.1f} s"
+            )
             figures = measure(province, user, repeat=5)
     finally:
         from django.db import connections

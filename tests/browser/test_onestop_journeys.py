@@ -63,8 +63,8 @@ def test_citizen_files_pays_and_gets_a_signed_result(site, onestop_desk, paygov,
     expect(citizen.locator("#procedure-name")).to_contain_text("Đăng ký khai sinh")
 
     # when: they open the filing page, fill the declaration, attach the paper and submit
-    # (the procedure page has no link to it yet: reported to the lead)
-    citizen.goto(f"{site}/onestop/procedures/{PROCEDURE}/nop-ho-so/")
+    citizen.click("#file-online")
+    expect(citizen.locator("#filing-form")).to_be_visible()
     citizen.select_option("#id_unit", str(onestop_desk.unit.pk))
     citizen.fill("#id_tk-noi_dung", "Đề nghị đăng ký khai sinh cho con.")
     citizen.set_input_files(f"#doc-{onestop_desk.document.pk}", pdf_file("to-khai.pdf"))
@@ -124,7 +124,7 @@ def test_citizen_files_pays_and_gets_a_signed_result(site, onestop_desk, paygov,
     # returns it
     open_dossier(specialist, site, pk)
     act(specialist, "propose", **{"note-propose": "Cấp giấy khai sinh cho cháu Nguyễn Văn Bình."})
-    expect(specialist.locator("#dossier-stage")).to_be_visible()
+    expect(specialist.locator("#dossier-stage")).to_have_text("Chờ lãnh đạo phê duyệt")
     leader = person("lanhdao")
     open_dossier(leader, site, pk)
     act(leader, "approve")

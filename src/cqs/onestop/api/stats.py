@@ -26,12 +26,12 @@ class StatsRowSerializer(serializers.Serializer):
         allow_null=True, help_text="Đơn vị của dòng (null: tổng của mọi đơn vị được xem)."
     )
     unit_name = serializers.CharField()
-    kind = serializers.ChoiceField(
-        choices=["unit", "self", "total"],
+    # A plain string, not an enum: "KindEnum" would collide with the other apps' "kind" enums.
+    kind = serializers.CharField(
         help_text=(
             "unit: đơn vị và các đơn vị trực thuộc; self: hồ sơ tiếp nhận tại chính đơn vị đang "
             "xem; total: tổng."
-        ),
+        )
     )
     has_children = serializers.BooleanField()
     received_carried_over = serializers.IntegerField(help_text="Kỳ trước chuyển sang.")

@@ -43,4 +43,35 @@ def test_the_demo_loads_procedures_at_phu_tho_units_and_a_second_run_changes_not
     assert procedure_unit_code(birth, communes[0]).startswith(f"{birth.code}.000.00.")
     record = Procedure.objects.get(name__startswith="Cấp Phiếu lý lịch tư pháp")
     assert [unit.identifier for unit in record.units.all()] == [orgs_demo.PHU_THO]
-    assert "0 mới" in lines[1] and "0 phiên bản mới" in lines[1]
+    catalogue = [line for line in lines if "thủ tục minh họa" in line]
+    assert "0 mới" in catalogue[1] and "0 phiên bản mới" in catalogue[1]
+
+
+def test_the_demo_dossiers_cover_the_workflow_and_are_made_once():
+    from cqs.accounts import demo as accounts_demo
+    from cqs.onestop.choices import DossierStatus
+    from cqs.onestop.models import Dossier
+
+    # given: the tree, the accounts and the catalogue of the demo
+    orgs_demo.load_demo(log=lambda line: None)
+    accounts_demo.load_demo(log=lambda line: None)
+
+    # when: the one-stop demo runs twice
+    demo.load_demo(log=lambda line: None)
+    count = Dossier.objects.count()
+    demo.load_demo(log=lambda line: None)
+
+    # then: live dossiers at Phường Vĩnh Phúc in several states, a history, nothing doubled
+    assert Dossier.objects.count() == count
+    history = Dossier.objects.filter(applicant_name__startswith="Công dân minh họa")
+    live = Dossier.objects.exclude(pk__in=history.values("pk"))
+    assert history.exists() and live.count() >= 7
+    assert set(live.values_list("unit__identifier", flat=True)) == {"000.00.41.H44"}
+    statuses = set(live.values_list("status", flat=True))
+    assert {
+        DossierStatus.SUBMITTED,
+        DossierStatus.RECEIVED,
+        DossierStatus.PROCESSING,
+        DossierStatus.SUPPLEMENT,
+    } <= statuses
+    assert live.filter(status=DossierStatus.RETURNED, files__signed=True).exists()

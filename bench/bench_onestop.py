@@ -12,7 +12,7 @@ existing dossiers, then starts the real server (``cqs serve --no-tasks --workers
 the whole middleware stack, ``bench/settings_bench.py``) and drives it with ``wrk`` on the same
 machine: the load generator competes with the server and PostgreSQL for the same cores.
 
-    python bench/bench_onestop.py [--quick] [--duration 15] [--clients 32] [--keep-db]
+    python bench/bench_onestop.py [--quick] [--duration 15] [--clients 32] [--units 1] [--keep-db]
 
 Exits 1 when a target is missed or a request fails. Results go to bench/results/.
 """
@@ -104,7 +104,7 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def load_data(*, citizens: int, dossiers: int, sessions: int, work: Path) -> dict:
+def load_data(*, citizens: int, dossiers: int, sessions: int, units: int, work: Path) -> dict:
     """Migrate, load the demo and the bench data; write the files the wrk scripts read."""
     from django.contrib.sessions.middleware import SessionMiddleware
     from django.core.management import call_command
@@ -126,15 +126,15 @@ def load_data(*, citizens: int, dossiers: int, sessions: int, work: Path) -> dic
     demo_s = time.perf_counter() - started
 
     today = timezone.localdate()
-    unit = (
+    communes = list(
         OrgUnit.objects.as_of(today)
         .filter(kind__code="xa")
         .exclude(identifier="")
-        .order_by("identifier")
-        .first()
+        .order_by("identifier")[:units]
     )
-    if unit is None:
-        raise SystemExit("bench: the orgs demo has no commune in force today with an identifier")
+    if len(communes) < units:
+        raise SystemExit(f"bench: the orgs demo has fewer than {units} communes in force with an identifier")
+    unit = communes[0]
     version = procedure_version_publish(
         procedure_code=PROCEDURE_CODE,
         data={
@@ -151,7 +151,7 @@ def load_data(*, citizens: int, dossiers: int, sessions: int, work: Path) -> dic
             "form_fields": [],
         },
         valid_from=today,
-        units=[unit],
+        units=communes,
     )
 
     # Citizens and existing dossiers written directly: the benchmark needs them, not their story.
@@ -219,21 +219,26 @@ def load_data(*, citizens: int, dossiers: int, sessions: int, work: Path) -> dic
     (work / "codes.txt").write_text("".join(f"{code} {secret}\n" for code, secret in codes))
     # A procedure without form fields asks for the default one, "noi_dung" (dynforms).
     form = {"noi_dung": "Đề nghị cấp giấy xác nhận (thử tải)."}
-    ours = {"procedure": PROCEDURE_CODE, "unit": unit.pk, "form_data": form}
-    baseline = {
-        "procedure": version.procedure_id,
-        "version": version.pk,
-        "unit": unit.pk,
-        "channel": Channel.ONLINE,
-        "applicant_name": "Công dân thử tải",
-        "form_data": form,
-    }
-    (work / "submit.json").write_text(json.dumps(ours) + "\n")
-    (work / "baseline.json").write_text(json.dumps(baseline) + "\n")
+    # One body per receiving unit; the wrk script takes them in turn. Each unit has its own daily
+    # counter of dossier codes (one row, locked until commit), so --units spreads that lock.
+    ours = [{"procedure": PROCEDURE_CODE, "unit": u.pk, "form_data": form} for u in communes]
+    baseline = [
+        {
+            "procedure": version.procedure_id,
+            "version": version.pk,
+            "unit": u.pk,
+            "channel": Channel.ONLINE,
+            "applicant_name": "Công dân thử tải",
+            "form_data": form,
+        }
+        for u in communes
+    ]
+    (work / "submit.json").write_text("".join(json.dumps(body) + "\n" for body in ours))
+    (work / "baseline.json").write_text("".join(json.dumps(body) + "\n" for body in baseline))
     return {
         "setup_s": round(time.perf_counter() - started, 1),
         "migrate_and_demo_s": round(demo_s, 1),
-        "unit": f"{unit.name} ({unit.identifier})",
+        "receiving_units": [f"{u.name} ({u.identifier})" for u in communes],
         "citizens": citizens,
         "existing_dossiers": Dossier.objects.count(),
         "sessions": sessions,
@@ -267,7 +272,7 @@ def profile_requests(work: Path, count: int) -> dict:
 
     citizen = User.objects.get(username="bench.citizen.00001")
     codes = [line.split() for line in (work / "codes.txt").read_text().splitlines()]
-    bodies = {name: (work / f"{name}.json").read_text() for name in ("submit", "baseline")}
+    bodies = {name: (work / f"{name}.json").read_text().splitlines()[0] for name in ("submit", "baseline")}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
@@ -384,8 +389,8 @@ def check_once(base: str, work: Path) -> None:
         "Accept": "application/json",
     }
     probes = [
-        ("POST", "/api/v1/dossiers/", (work / "submit.json").read_bytes(), 201),
-        ("POST", "/bench/baseline/dossiers/", (work / "baseline.json").read_bytes(), 201),
+        ("POST", "/api/v1/dossiers/", (work / "submit.json").read_bytes().splitlines()[0], 201),
+        ("POST", "/bench/baseline/dossiers/", (work / "baseline.json").read_bytes().splitlines()[0], 201),
         ("GET", f"/api/v1/lookup/?code={code}&secret={secret}", None, 200),
         ("GET", f"/bench/baseline/dossiers/{code}/", None, 200),
     ]
@@ -411,9 +416,10 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes and by PostgreSQL's bench backends."""
-    parents, server, postgres = {}, 0, 0
+def cpu_snapshot(server_pid: int) -> dict:
+    """CPU seconds used so far by the server's processes, by each of PostgreSQL's bench backends
+    (by pid: a backend may end between two snapshots) and by the whole machine."""
+    parents, server, postgres = {}, 0, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -422,7 +428,7 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
                 parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
             with open(f"/proc/{entry}/cmdline", "rb") as fh:
                 if f" {BENCH_DB} ".encode() in fh.read():
-                    postgres += _ticks(int(entry))
+                    postgres[int(entry)] = _ticks(int(entry)) / CLK_TCK
     family = {server_pid}
     for _ in range(4):  # serve -> granian -> workers
         family |= {pid for pid, parent in parents.items() if parent in family}
@@ -431,7 +437,7 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
             server += _ticks(pid)
     with open("/proc/stat") as fh:
         total = sum(int(x) for x in fh.readline().split()[1:8])
-    return {"server": server / CLK_TCK, "postgres": postgres / CLK_TCK, "machine": total / CLK_TCK}
+    return {"server": server / CLK_TCK, "postgres": postgres, "machine": total / CLK_TCK}
 
 
 class WaitSampler(threading.Thread):
@@ -460,7 +466,9 @@ def run_wrk(
     script: str, url: str, script_args: list[str], *, duration: float, clients: int, threads: int
 ) -> dict:
     command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{duration:g}s", "--timeout", "10s"]
-    command += ["-s", str(WRK_DIR / script), url, "--", *script_args]
+    # "{run}" in an argument becomes a token new for each wrk run (Idempotency-Keys never repeat).
+    run = secrets.token_hex(4)
+    command += ["-s", str(WRK_DIR / script), url, "--", *(arg.replace("{run}", run) for arg in script_args)]
     before = os.times()
     done = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, env={**os.environ, "LUA_PATH": f"{WRK_DIR}/?.lua;;"}
@@ -491,8 +499,11 @@ def measure(name: str, scenario: dict, *, base: str, args, server_pid: int, db_u
     cpu_after = cpu_snapshot(server_pid)
     seconds = result["duration_us"] / 1e6
     result["rows_added"] = count_rows() - rows_before
+    # Backends that ended during the run are missed (an underestimate); new ones count in full.
+    postgres = sum(t - cpu_before["postgres"].get(pid, 0.0) for pid, t in cpu_after["postgres"].items())
     result["cpu_share"] = {
-        key: (cpu_after[key] - cpu_before[key]) / seconds for key in ("server", "postgres")
+        "server": (cpu_after["server"] - cpu_before["server"]) / seconds,
+        "postgres": postgres / seconds,
     } | {
         "wrk": result["wrk_cpu_s"] / seconds,
         "machine": (cpu_after["machine"] - cpu_before["machine"]) / seconds,
@@ -525,6 +536,10 @@ def verdicts(results: dict) -> list[tuple[str, bool]]:
             ),
         ]
         for name in (f"{kind}_ours", f"{kind}_baseline"):
+            if kind == "submit":
+                # Every 2xx answer must be a new dossier (no replay, nothing lost).
+                made, answered = results[name]["rows_added"], results[name]["requests"]
+                checks.append((f"{name}: {made} dossiers stored for {answered} answers", made >= answered))
             errors = sum(results[name]["errors"].values())
             checks.append(
                 (f"{name}: {errors} failed requests (non-2xx, timeouts, socket errors)", errors == 0)
@@ -585,6 +600,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--citizens", type=int, default=3000)
     parser.add_argument("--dossiers", type=int, default=5000, help="existing dossiers (looked up)")
+    parser.add_argument(
+        "--units", type=int, default=1, help="communes receiving the submissions (1: one busy commune)"
+    )
     parser.add_argument("--profile", type=int, default=100, help="requests profiled in process (0: none)")
     parser.add_argument("--keep-db", action="store_true", help=f"keep the {BENCH_DB} database afterwards")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
@@ -609,7 +627,11 @@ def main() -> int:
             env = bench_environment(db_url, data_dir)
             setup_django(env)
             setup = load_data(
-                citizens=args.citizens, dossiers=args.dossiers, sessions=args.clients, work=work
+                units=args.units,
+                citizens=args.citizens,
+                dossiers=args.dossiers,
+                sessions=args.clients,
+                work=work,
             )
             print(f"setup: {setup['setup_s']} s (migrate + demo {setup['migrate_and_demo_s']} s); {setup}")
             profile = profile_requests(work, args.profile) if args.profile else None
@@ -625,13 +647,12 @@ def main() -> int:
             check_once(base, work)
             print(f"server: cqs serve --no-tasks --workers {args.workers} (pid {server.pid}) on {base}")
 
-            tag = secrets.token_hex(4)
             sessions, threads = str(work / "sessions.txt"), str(args.threads)
             scenarios = {
                 "submit_ours": {
                     "script": "submit.lua",
                     "path": "/api/v1/dossiers/",
-                    "args": [sessions, str(work / "submit.json"), "/api/v1/dossiers/", f"o{tag}", threads],
+                    "args": [sessions, str(work / "submit.json"), "/api/v1/dossiers/", "o{run}", threads],
                 },
                 "submit_baseline": {
                     "script": "submit.lua",
@@ -640,7 +661,7 @@ def main() -> int:
                         sessions,
                         str(work / "baseline.json"),
                         "/bench/baseline/dossiers/",
-                        f"b{tag}",
+                        "b{run}",
                         threads,
                     ],
                 },
@@ -662,6 +683,7 @@ def main() -> int:
                     "server_workers": args.workers,
                     "server_threads_per_worker": 2 * (os.cpu_count() or 1) + 1,
                     "wrk_threads": args.threads,
+                    "receiving_units": args.units,
                     "conn_max_age": env["CQS_DB_CONN_MAX_AGE"],
                     "setup": setup,
                 }

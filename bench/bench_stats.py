@@ -250,10 +250,8 @@ def main() -> int:
             setup_django(data_dir, database_url)
             t0 = time.perf_counter()
             province, user, load_s = prepare(count, fresh=fresh)
-            print(
-                f"setup: {time.perf_counter() - t0:.1f} s, "
-                f"of which {count:,} dossiers loaded in {load_s:.1f} s"
-            )
+            loaded = f"{count:,} dossiers loaded in {load_s:.1f} s" if load_s else "kept dossiers reused"
+            print(f"setup: {time.perf_counter() - t0:.1f} s, of which {loaded}")
             figures = measure(province, user, repeat=5)
     finally:
         from django.db import connections

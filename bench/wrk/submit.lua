@@ -1,7 +1,8 @@
 -- POST a JSON dossier, as signed-in citizens, each request with a new Idempotency-Key.
--- Arguments (after --): sessions file ("<sessionid> <csrftoken>" per line), body file, path,
--- run tag, thread count. Thread t of n uses the sessions whose index is t modulo n, in turn, so that the
--- requests in flight at one moment come from different citizens.
+-- Arguments (after --): sessions file ("<sessionid> <csrftoken>" per line), body file (one JSON
+-- body per line, taken in turn: one per receiving unit), path, run tag, thread count.
+-- Thread t of n uses the sessions whose index is t modulo n, in turn, so that the requests in
+-- flight at one moment come from different citizens.
 
 local common = require("common")
 
@@ -9,7 +10,7 @@ setup = common.setup
 done = common.done
 
 local sessions = {}
-local body, path, tag
+local bodies, path, tag
 local sent, next_session = 0, 1
 
 function init(args)
@@ -24,7 +25,7 @@ function init(args)
     end
   end
   assert(#sessions > 0, "thread " .. thread_index .. " has no session")
-  body = common.lines(args[2])[1]
+  bodies = common.lines(args[2])
   path, tag = args[3], args[4]
 end
 
@@ -39,5 +40,5 @@ function request()
     ["Accept"] = "application/json",
     ["Idempotency-Key"] = tag .. "-" .. thread_index .. "-" .. sent,
   }
-  return wrk.format("POST", path, headers, body)
+  return wrk.format("POST", path, headers, bodies[(sent + thread_index) % #bodies + 1])
 end

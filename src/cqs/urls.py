@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("cqs.orgs.api.urls")),
     path("", include("cqs.plans.api.urls")),
     path("", include("cqs.onestop.api.urls")),
+    path("", include("cqs.onestop.api.urls_stats")),
     path("dvcqg/", include("cqs.onestop.api.dvcqg")),
 ]
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cqs.onestop import views, views_dossiers, views_payments
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("ho-so/<int:pk>/thanh-toan/", views_payments.start, name="payment-start"),
     path("thanh-toan/ket-qua/", views_payments.gateway_return, name="payment-return"),
     path("thanh-toan/doi-soat/", views_payments.reconcile, name="payment-reconcile"),
+    path("", include("cqs.onestop.urls_stats")),
 ]

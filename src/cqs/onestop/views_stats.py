@@ -18,8 +18,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils import numberformat, timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -61,7 +61,7 @@ COLUMNS = [
     (gettext_lazy("Tỷ lệ (%)"), "online_share_eligible", gettext_lazy("Nộp trực tuyến, TTHC có DVCTT")),
     (gettext_lazy("Tỷ lệ (%)"), "online_payment_share", gettext_lazy("Thanh toán trực tuyến")),
 ]
-COLUMN_LABELS = {name: header for _group, name, header in COLUMNS}
+COLUMN_LABELS = {name: (group, header) for group, name, header in COLUMNS}
 
 # How each column is computed, for the "Công thức" sheet (docs/onestop-statistics.md has the sources).
 FORMULAS = {
@@ -198,10 +198,18 @@ def _cells(row: statistics.StatsRow, form: StatsFilterForm) -> list[dict]:
 
 
 def _number(value, *, rate: bool = False) -> str:
-    """1234 → "1.234", 90.84 → "90,84" in Vietnamese (the active language's separators)."""
+    """1234 → "1.234", 90.84 → "90,84" in Vietnamese (the active language's separators; Django's
+    "vi" locale sets no grouping, and a count of dossiers reads better grouped)."""
     if value is None:
         return "–"
-    return number_format(value, decimal_pos=2 if rate else 0, use_l10n=True, force_grouping=True)
+    return numberformat.format(
+        value,
+        get_format("DECIMAL_SEPARATOR"),
+        decimal_pos=2 if rate else 0,
+        grouping=3,
+        thousand_sep=get_format("THOUSAND_SEPARATOR"),
+        force_grouping=True,
+    )
 
 
 def _chart(report: statistics.StatsReport) -> dict:
@@ -359,7 +367,8 @@ def stats_dossiers(request):
         "page": page,
         "items": items,
         "unit": unit,
-        "bucket_label": COLUMN_LABELS.get(bucket) or _("Tổng số phải giải quyết"),
+        "bucket_label": "{}: {}".format(*COLUMN_LABELS[bucket]),
+        "count_text": _number(page.paginator.count),
         "bucket": bucket,
         "back_url": f"{reverse('onestop:stats')}?{form.query()}",
         "page_query": form.query(bucket=bucket, only=request.GET.get("only", "")),

@@ -5,26 +5,14 @@ import re
 from datetime import date
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-import cqs.urls as root_urls
-from cqs.onestop import urls as onestop_urls
-from cqs.onestop import urls_stats
-from cqs.onestop.api import urls_stats as api_urls_stats
 from cqs.onestop.choices import Channel, DossierStatus
 from cqs.onestop.statistics import dossier_statistics
 from cqs.onestop.tests.test_statistics import DUE, dossier, vn
 from cqs.onestop.views_stats import COLUMNS
 
-# The statistics routes are included by the lead into onestop/urls.py and cqs/urls.py; until then
-# (and after, harmlessly) this module routes them itself, in the "onestop" namespace.
-urlpatterns = [
-    path("onestop/", include(([*onestop_urls.urlpatterns, *urls_stats.urlpatterns], "onestop"))),
-    path("api/v1/", include(api_urls_stats.urlpatterns)),
-    *[p for p in root_urls.urlpatterns if getattr(p, "namespace", None) != "onestop"],
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 

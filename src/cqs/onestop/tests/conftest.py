@@ -90,3 +90,31 @@ def pdf_bytes(text: str = "Tờ khai") -> bytes:
     pdf.set_font("helvetica", size=12)
     pdf.cell(text=text.encode("ascii", "replace").decode())
     return bytes(pdf.output())
+
+
+def draft(desk, **kwargs):
+    """A citizen's draft of the desk's procedure (status 0)."""
+    from cqs.onestop.services import dossier_draft_save
+
+    return dossier_draft_save(
+        actor=desk.citizen,
+        procedure_code=desk.procedure.code,
+        unit=desk.unit,
+        form_data=kwargs.pop("form_data", {"noi_dung": "Đề nghị cấp giấy khai sinh cho con."}),
+        **kwargs,
+    )
+
+
+def filed(desk):
+    """A dossier the citizen submitted online (status 1), with its one required paper."""
+    from cqs.onestop.services import dossier_file_add, dossier_submit
+
+    dossier = draft(desk)
+    dossier_file_add(
+        dossier=dossier,
+        actor=desk.citizen,
+        name="to-khai.pdf",
+        data=pdf_bytes(),
+        document_id=desk.document.pk,
+    )
+    return dossier_submit(dossier=dossier, actor=desk.citizen)

@@ -8,30 +8,12 @@ from cqs.core.calendar import is_working_day
 from cqs.core.models import OutboxMessage
 from cqs.core.outbox import outbox_dispatch
 from cqs.onestop.choices import FileRole
-from cqs.onestop.services import dossier_act, dossier_draft_save, dossier_file_add, dossier_submit
-from cqs.onestop.tests.conftest import pdf_bytes
+from cqs.onestop.services import dossier_act, dossier_file_add
+from cqs.onestop.tests.conftest import filed, pdf_bytes
 
 CCCD = "026090001234"
 PHONE = "0912345678"
 EMAIL = "an@example.org"
-
-
-def filed(desk):
-    """A dossier the citizen submitted online (status 1), with its one required paper."""
-    dossier = dossier_draft_save(
-        actor=desk.citizen,
-        procedure_code=desk.procedure.code,
-        unit=desk.unit,
-        form_data={"noi_dung": "Đề nghị cấp giấy khai sinh cho con."},
-    )
-    dossier_file_add(
-        dossier=dossier,
-        actor=desk.citizen,
-        name="to-khai.pdf",
-        data=pdf_bytes(),
-        document_id=desk.document.pk,
-    )
-    return dossier_submit(dossier=dossier, actor=desk.citizen)
 
 
 def received(desk):

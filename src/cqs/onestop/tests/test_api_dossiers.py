@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from cqs.onestop.api.dossiers import LookupThrottle
 from cqs.onestop.choices import RATING_CRITERIA, DossierStatus, FileRole, Stage
 from cqs.onestop.models import Dossier, DossierFile, Payment
-from cqs.onestop.services import dossier_act, dossier_draft_save, dossier_file_add, dossier_submit
-from cqs.onestop.tests.conftest import pdf_bytes
+from cqs.onestop.services import dossier_act
+from cqs.onestop.tests.conftest import draft, filed, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,27 +63,6 @@ def multipart(desk, data=None, files=None) -> dict:
     for name, (filename, content) in files.items():
         parts[name] = SimpleUploadedFile(filename, content)
     return parts
-
-
-def draft(desk):
-    return dossier_draft_save(
-        actor=desk.citizen,
-        procedure_code=desk.procedure.code,
-        unit=desk.unit,
-        form_data={"noi_dung": "Đề nghị cấp giấy khai sinh cho con."},
-    )
-
-
-def filed(desk):
-    dossier = draft(desk)
-    dossier_file_add(
-        dossier=dossier,
-        actor=desk.citizen,
-        name="to-khai.pdf",
-        data=pdf_bytes(),
-        document_id=desk.document.pk,
-    )
-    return dossier_submit(dossier=dossier, actor=desk.citizen)
 
 
 def handled(desk):

@@ -17,32 +17,10 @@ from cqs.onestop.services import (
     dossier_intake,
     dossier_submit,
 )
-from cqs.onestop.tests.conftest import pdf_bytes
+from cqs.onestop.tests.conftest import draft, filed, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 CODE = re.compile(r"^000\.00\.41\.H98-\d{6}-\d{4}$")
-
-
-def draft(desk, **kwargs):
-    return dossier_draft_save(
-        actor=desk.citizen,
-        procedure_code=desk.procedure.code,
-        unit=desk.unit,
-        form_data=kwargs.pop("form_data", {"noi_dung": "Đề nghị cấp giấy khai sinh cho con."}),
-        **kwargs,
-    )
-
-
-def filed(desk):
-    dossier = draft(desk)
-    dossier_file_add(
-        dossier=dossier,
-        actor=desk.citizen,
-        name="to-khai.pdf",
-        data=pdf_bytes(),
-        document_id=desk.document.pk,
-    )
-    return dossier_submit(dossier=dossier, actor=desk.citizen)
 
 
 def test_citizen_submits_a_draft_and_gets_a_circular_01_code(desk):

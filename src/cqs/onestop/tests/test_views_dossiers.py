@@ -6,23 +6,10 @@ from django.urls import reverse
 
 from cqs.onestop.choices import DossierStatus, FileRole
 from cqs.onestop.models import Dossier
-from cqs.onestop.services import dossier_act, dossier_draft_save, dossier_file_add, dossier_submit
-from cqs.onestop.tests.conftest import pdf_bytes
+from cqs.onestop.services import dossier_act
+from cqs.onestop.tests.conftest import filed, pdf_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def filed(desk):
-    dossier = dossier_draft_save(
-        actor=desk.citizen,
-        procedure_code=desk.procedure.code,
-        unit=desk.unit,
-        form_data={"noi_dung": "Đề nghị"},
-    )
-    dossier_file_add(
-        dossier=dossier, actor=desk.citizen, name="a.pdf", data=pdf_bytes(), document_id=desk.document.pk
-    )
-    return dossier_submit(dossier=dossier, actor=desk.citizen)
 
 
 def test_citizen_files_online_through_the_page(client, desk):

@@ -536,7 +536,7 @@ def verdicts(results: dict) -> list[tuple[str, bool]]:
             ),
         ]
         for name in (f"{kind}_ours", f"{kind}_baseline"):
-            if kind == "submit":  # noqa: SIM102 - one comment per check
+            if kind == "submit":
                 # Every 2xx answer must be a new dossier (no replay, nothing lost).
                 made, answered = results[name]["rows_added"], results[name]["requests"]
                 checks.append((f"{name}: {made} dossiers stored for {answered} answers", made >= answered))
@@ -561,10 +561,8 @@ def report(results: dict, profile: dict | None) -> None:
     print("(baseline: DRF ModelSerializer CreateAPIView / RetrieveAPIView on onestop.Dossier, same server)")
     if "reference_healthz" in results:
         ref = results["reference_healthz"]
-        print(
-            f"{'GET /healthz (machine reference)':<34}{ref['rate']:>8.0f}/s{ref['latency_us']['p95'] / 1e3:>6.1f} ms"
-            "   (SELECT 1 through the whole middleware)"
-        )
+        label, p95 = "GET /healthz (machine reference)", ref["latency_us"]["p95"] / 1e3
+        print(f"{label:<34}{ref['rate']:>8.0f}/s{p95:>6.1f} ms   (SELECT 1 through the whole middleware)")
     print()
     print("CPU (cores busy during each run; 2 = the whole machine) and what PostgreSQL backends waited on:")
     for name, result in results.items():

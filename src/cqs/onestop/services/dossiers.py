@@ -481,6 +481,15 @@ def _receive(dossier: Dossier, now: datetime) -> None:
     dossier.handling_unit = dossier.unit
     dossier.status = S.RECEIVED
     dossier.stage = Stage.WAITING
+    due = dossier.due_at
+    # The overdue check runs when this dossier can become overdue (no cron needed).
+    transaction.on_commit(lambda: _schedule_overdue_check(due), robust=True)
+
+
+def _schedule_overdue_check(due) -> None:
+    from cqs.onestop.tasks import schedule_overdue_check
+
+    schedule_overdue_check(at=due)
 
 
 @transaction.atomic

@@ -24,6 +24,8 @@ def granted_unit_paths(user, app_label: str, codename: str) -> list[str]:
 
     cache = user.__dict__.setdefault("_cqs_grant_paths", {})
     key = (app_label, codename)
+    if key not in cache and ("*", app_label) in cache:
+        return []  # primed for the app (grant_paths_prime): no grant carries this permission
     if key not in cache:
         cache[key] = list(
             RoleGrant.objects.filter(
@@ -35,6 +37,29 @@ def granted_unit_paths(user, app_label: str, codename: str) -> list[str]:
             .distinct()
         )
     return cache[key]
+
+
+def grant_paths_prime(user, app_label: str) -> None:
+    """Load, in one query, the unit paths of every permission of ``app_label`` the user holds,
+    so that later checks of several permissions (the buttons of a page) ask nothing more."""
+    from cqs.accounts.models import RoleGrant
+
+    if user is None or not user.is_authenticated:
+        return
+    cache = user.__dict__.setdefault("_cqs_grant_paths", {})
+    if ("*", app_label) in cache:
+        return
+    rows = (
+        RoleGrant.objects.filter(user=user, role__permissions__content_type__app_label=app_label)
+        .values_list("role__permissions__codename", "unit__path")
+        .distinct()
+    )
+    found: dict[tuple[str, str], list[str]] = {}
+    for codename, path in rows:
+        found.setdefault((app_label, codename), []).append(path)
+    for key, paths in found.items():
+        cache.setdefault(key, paths)
+    cache[("*", app_label)] = True
 
 
 def units_in_scope(user, app_label: str, codename: str):

@@ -102,6 +102,31 @@ def outbox_enqueue(*, topic: str, payload: dict, dedup_key: str) -> OutboxMessag
     return message
 
 
+def outbox_enqueue_many(messages: list[tuple[str, dict, str]]) -> None:
+    """Add several messages ``(topic, payload, dedup_key)`` in one INSERT, in the caller's
+    transaction; keys already in the outbox are skipped (as ``outbox_enqueue`` does).
+
+    For hot paths (a dossier action queues up to four messages): one statement instead of a
+    SELECT, a savepoint and an INSERT per message.
+    """
+    if not messages:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox_enqueue_many must be called inside transaction.atomic()")
+    topic_max = OutboxMessage._meta.get_field("topic").max_length
+    key_max = OutboxMessage._meta.get_field("dedup_key").max_length
+    for topic, _payload, dedup_key in messages:
+        if not topic or len(topic) > topic_max:
+            raise ValueError("outbox topic must be a non-empty string of at most 100 characters")
+        if not dedup_key or len(dedup_key) > key_max:
+            raise ValueError("outbox dedup_key must be a non-empty string of at most 200 characters")
+    OutboxMessage.objects.bulk_create(
+        [OutboxMessage(topic=topic, payload=payload, dedup_key=key) for topic, payload, key in messages],
+        ignore_conflicts=True,
+    )
+    _dispatch_after_commit()
+
+
 def _dispatch_after_commit() -> None:
     # One dispatch task per transaction, however many messages it enqueues.
     conn = transaction.get_connection()

@@ -175,14 +175,30 @@ def dossier_lookup(*, code: str, secret: str):
     code, secret = (code or "").strip()[:40], "".join(ch for ch in (secret or "") if ch.isdigit())
     if not code or len(secret) < 4:
         return None
-    dossier = (
-        Dossier.objects.select_related("procedure", "version", "unit", "handling_unit")
+    # Only what the lookup shows (a hot public path: no long version texts, no extra join).
+    found = list(
+        Dossier.objects.select_related("procedure", "version", "unit")
+        .only(
+            "code",
+            "status",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "promised_at",
+            "returned_at",
+            "applicant_phone",
+            "applicant_cccd",
+            "procedure__code",
+            "version__name",
+            "unit__name",
+        )
         .filter(code=code)
         .exclude(status=0)
-        .first()
+        .order_by()[:1]
     )
-    if dossier is None:
+    if not found:
         return None
+    dossier = found[0]
     tails = [value[-len(secret) :] for value in (dossier.applicant_phone, dossier.applicant_cccd) if value]
     if any(len(tail) == len(secret) and hmac.compare_digest(tail, secret) for tail in tails):
         return dossier

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cqs.accounts.permissions import has_unit_permission
+from cqs.accounts.permissions import grant_paths_prime, has_unit_permission
 from cqs.core.exceptions import Forbidden, ServiceError
 from cqs.onestop.choices import DossierStatus as S
 from cqs.onestop.choices import Stage
@@ -214,6 +214,7 @@ def transition_check(action: str, *, user, dossier) -> Transition:
 
 def actions_available(*, user, dossier) -> list[Transition]:
     """The actions ``user`` may take on ``dossier`` now, in table order (for buttons)."""
+    grant_paths_prime(user, "onestop")
     return [
         t
         for t in TRANSITIONS.values()

@@ -90,3 +90,29 @@ def test_user_list_selector_is_restricted_and_ordered(unit_admin, people, django
         rows = [(u.username, u.official_profile.unit.name) for u in user_list(user=unit_admin)]
     assert rows[0][0] == "canbo.c1"
     assert "canbo.c3" not in {name for name, _ in rows}
+
+
+def test_primed_grants_answer_like_one_query_per_permission(tree, django_assert_num_queries):
+    from cqs.accounts.permissions import grant_paths_prime, has_unit_permission
+
+    role = RoleFactory(perms=["accounts.view_user", "accounts.change_user"])
+    user = official_with_role(tree.c1, role, grant_unit=tree.d1)
+    fresh = User.objects.get(pk=user.pk)
+    expected = {
+        (perm, unit.pk): has_unit_permission(fresh, perm, unit)
+        for perm in ("accounts.view_user", "accounts.change_user", "accounts.delete_user")
+        for unit in (tree.c1, tree.c3, tree.p)
+    }
+
+    primed = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        grant_paths_prime(primed, "accounts")
+        answers = {
+            (perm, unit.pk): has_unit_permission(primed, perm, unit)
+            for perm in ("accounts.view_user", "accounts.change_user", "accounts.delete_user")
+            for unit in (tree.c1, tree.c3, tree.p)
+        }
+
+    assert answers == expected
+    assert expected[("accounts.view_user", tree.c1.pk)] and not expected[("accounts.delete_user", tree.c1.pk)]
+    assert not expected[("accounts.view_user", tree.p.pk)]

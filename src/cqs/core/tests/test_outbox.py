@@ -351,3 +351,24 @@ def test_admin_is_read_only_and_its_retry_action_uses_the_service(admin_client, 
     assert (failed.status, failed.attempts) == (OutboxStatus.PENDING, 0)
     assert delivered.status == OutboxStatus.DELIVERED
     assert AuditEvent.objects.filter(action="outbox_message.retry").count() == 1
+
+
+def test_enqueue_many_inserts_new_keys_once_and_schedules_one_dispatch(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        outbox.outbox_enqueue(topic="t", payload={"n": 0}, dedup_key="k0")
+        outbox.outbox_enqueue_many([("t", {"n": 1}, "k1"), ("t", {"n": 2}, "k2"), ("t", {"n": 9}, "k0")])
+        outbox.outbox_enqueue_many([("t", {"n": 1}, "k1")])
+
+    assert sorted(OutboxMessage.objects.values_list("dedup_key", "payload")) == [
+        ("k0", {"n": 0}),
+        ("k1", {"n": 1}),
+        ("k2", {"n": 2}),
+    ]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.PENDING}
+    assert len(callbacks) == 1
+
+
+def test_enqueue_many_refuses_a_bad_key():
+    with pytest.raises(ValueError), transaction.atomic():
+        outbox.outbox_enqueue_many([("t", {}, "")])
+    assert not OutboxMessage.objects.exists()

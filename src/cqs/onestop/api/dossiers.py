@@ -237,9 +237,11 @@ class DossierListCreateView(generics.ListAPIView):
             "client_token": request.headers.get(IDEMPOTENCY_HEADER, ""),
         }
         dossier, created = services.dossier_create_online(files=files, submit=data["submit"], **arguments)
+        # A new dossier is answered from the instance in hand (the caller owns it); a replay
+        # re-reads it, as another request made it.
         response = _detail(
             request,
-            _reloaded(request, dossier),
+            dossier if created else _reloaded(request, dossier),
             status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
         if created:

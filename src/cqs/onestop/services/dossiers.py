@@ -19,7 +19,7 @@ from cqs.accounts.validators import normalize_phone, validate_cccd, validate_pho
 from cqs.audit.services import audit_record
 from cqs.core.counters import dossier_code_next
 from cqs.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
-from cqs.core.outbox import outbox_enqueue
+from cqs.core.outbox import outbox_enqueue_many
 from cqs.onestop import workflow
 from cqs.onestop.choices import (
     ApplicantKind,
@@ -193,27 +193,16 @@ def _event(
         data=data or {},
     )
     if dossier.status != S.DRAFT:
-        outbox_enqueue(
-            topic="onestop.dvcqg.dossier",
-            payload={"dossier_id": dossier.pk},
-            dedup_key=f"dvcqg-dossier:{dossier.pk}:{event.pk}",
-        )
-        outbox_enqueue(
-            topic="onestop.dvcqg.progress",
-            payload={"event_id": event.pk},
-            dedup_key=f"dvcqg-progress:{event.pk}",
-        )
+        messages = [
+            ("onestop.dvcqg.dossier", {"dossier_id": dossier.pk}, f"dvcqg-dossier:{dossier.pk}:{event.pk}"),
+            ("onestop.dvcqg.progress", {"event_id": event.pk}, f"dvcqg-progress:{event.pk}"),
+        ]
         if (public and from_status != dossier.status) or action == "apologise":
             if dossier.applicant_email:
-                outbox_enqueue(
-                    topic="onestop.notify.email",
-                    payload={"event_id": event.pk},
-                    dedup_key=f"email:{event.pk}",
-                )
+                messages.append(("onestop.notify.email", {"event_id": event.pk}, f"email:{event.pk}"))
             if dossier.applicant_phone:
-                outbox_enqueue(
-                    topic="onestop.notify.sms", payload={"event_id": event.pk}, dedup_key=f"sms:{event.pk}"
-                )
+                messages.append(("onestop.notify.sms", {"event_id": event.pk}, f"sms:{event.pk}"))
+        outbox_enqueue_many(messages)
     return event
 
 
@@ -250,8 +239,11 @@ def _assign_code(dossier: Dossier, on) -> None:
 
 
 def _missing_documents(dossier: Dossier) -> list[str]:
+    required = [(doc.pk, doc.name) for doc in dossier.version.documents.all() if doc.required]
+    if not required:
+        return []
     provided = set(dossier.files.filter(role=FileRole.SUBMITTED).values_list("document_id", flat=True))
-    return [doc.name for doc in dossier.version.documents.all() if doc.required and doc.pk not in provided]
+    return [name for pk, name in required if pk not in provided]
 
 
 def _fee_total(version) -> int:
@@ -271,6 +263,7 @@ def dossier_draft_save(
     return_method: str = ReturnMethod.ONLINE,
     postal_address: str = "",
     dossier: Dossier | None = None,
+    client_token: str = "",
 ) -> Dossier:
     """Create or update a citizen's draft. The declaration is checked field by field but may be
     incomplete; the procedure version in force today is the one the dossier keeps."""
@@ -300,6 +293,7 @@ def dossier_draft_save(
             channel=Channel.ONLINE,
             applicant=actor,
             created_by=actor,
+            client_token=client_token,
         )
     dossier.form_data = form_data_clean(version, form_data, partial=True)
     for key, value in applicant.items():
@@ -384,7 +378,10 @@ def dossier_file_remove(*, dossier: Dossier, actor, file_id: int) -> None:
 @transaction.atomic
 def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
     """Submit a draft: full declaration, every required paper, then a code (TT 01/2018 Art. 19)."""
-    dossier = _locked(dossier)
+    return _submit(_locked(dossier), actor)
+
+
+def _submit(dossier: Dossier, actor) -> Dossier:
     workflow.transition_check("submit", user=actor, dossier=dossier)
     if dossier.version.valid_to is not None and dossier.version.valid_to <= timezone.localdate():
         raise ServiceError(
@@ -401,12 +398,14 @@ def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
             field="files",
         )
     now = _now()
-    _assign_code(dossier, timezone.localdate(now))
     dossier.status = S.SUBMITTED
     dossier.submitted_at = now
     dossier.fee_total = _fee_total(dossier.version)
-    dossier.save()
     _event(dossier, action="submit", from_status=S.DRAFT, actor=actor, at=now)
+    # The code comes last: the agency's day counter stays locked from here to the commit, so
+    # concurrent submissions to one agency wait on it as briefly as possible.
+    _assign_code(dossier, timezone.localdate(now))
+    dossier.save(update_fields=["code", "status", "submitted_at", "fee_total", "form_data", "updated_at"])
     return dossier
 
 
@@ -454,10 +453,8 @@ def dossier_create_online(
                 form_data=form_data,
                 return_method=return_method,
                 postal_address=postal_address,
+                client_token=client_token,
             )
-            if client_token:
-                dossier.client_token = client_token
-                dossier.save(update_fields=["client_token"])
     except IntegrityError:
         # The same key submitted twice at the same moment: the unique index picked the winner.
         existing = Dossier.objects.filter(created_by=actor, client_token=client_token).first()
@@ -467,7 +464,8 @@ def dossier_create_online(
     dossier_file_payloads_add(dossier, actor, files)
     if not submit:
         return dossier, True
-    return dossier_submit(dossier=dossier, actor=actor), True
+    # Made in this transaction: no one else can see the row, so no lock is needed to submit it.
+    return _submit(dossier, actor), True
 
 
 # --- counter and postal intake -----------------------------------------------------------------

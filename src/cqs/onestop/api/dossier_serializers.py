@@ -384,3 +384,34 @@ class LookupSerializer(serializers.ModelSerializer):
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_events(self, obj) -> list[dict]:
         return PublicEventSerializer(self.context["events"], many=True).data
+
+
+class CreatedFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    document = serializers.IntegerField(source="document_id", allow_null=True)
+
+
+class DossierCreatedSerializer(serializers.Serializer):
+    """The answer to a filing: what the citizen needs next (the code, the fee to pay, where the
+    dossier lives). Plain fields, no model introspection: filing is the hot path. The full
+    record is at ``url`` (also the ``Location`` header)."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField(allow_null=True)
+    status = serializers.IntegerField()
+    status_label = serializers.CharField(source="get_status_display")
+    procedure = serializers.CharField(source="procedure.code")
+    unit = DossierUnitSerializer()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    fee_total = serializers.IntegerField(help_text="Phí, lệ phí phải nộp (đồng).")
+    files = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(CreatedFileSerializer(many=True))
+    def get_files(self, obj) -> list[dict]:
+        return CreatedFileSerializer(obj.files.order_by("pk"), many=True).data
+
+    def get_url(self, obj) -> str:
+        return _absolute(self.context.get("request"), reverse("onestop-api-dossier-detail", args=[obj.pk]))

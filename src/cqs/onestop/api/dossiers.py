@@ -33,6 +33,7 @@ from cqs.onestop import selectors, services, workflow
 from cqs.onestop.api.dossier_serializers import (
     AttachmentUploadSerializer,
     DossierActionSerializer,
+    DossierCreatedSerializer,
     DossierCreateMultipartSerializer,
     DossierCreateSerializer,
     DossierDetailSerializer,
@@ -215,8 +216,8 @@ class DossierListCreateView(generics.ListAPIView):
             "multipart/form-data": DossierCreateMultipartSerializer,
         },
         responses={
-            201: DossierDetailSerializer,
-            200: OpenApiResponse(DossierDetailSerializer, description="Gửi lại với cùng Idempotency-Key."),
+            201: DossierCreatedSerializer,
+            200: OpenApiResponse(DossierCreatedSerializer, description="Gửi lại với cùng Idempotency-Key."),
             **_INVALID,
             401: _REFUSED[401],
             403: OpenApiResponse(description="Không phải tài khoản công dân (problem+json, not_a_citizen)."),
@@ -237,12 +238,13 @@ class DossierListCreateView(generics.ListAPIView):
             "client_token": request.headers.get(IDEMPOTENCY_HEADER, ""),
         }
         dossier, created = services.dossier_create_online(files=files, submit=data["submit"], **arguments)
-        # A new dossier is answered from the instance in hand (the caller owns it); a replay
-        # re-reads it, as another request made it.
-        response = _detail(
-            request,
-            dossier if created else _reloaded(request, dossier),
-            status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        # A new dossier is answered from the instance in hand (the caller owns it), in the short
+        # shape of a filing; a replay gives the same shape, re-read.
+        if not created:
+            dossier = _reloaded(request, dossier)
+        response = Response(
+            DossierCreatedSerializer(dossier, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
         if created:
             response["Location"] = reverse("onestop-api-dossier-detail", args=[dossier.pk])

@@ -265,6 +265,30 @@ def dossier_draft_save(
     dossier: Dossier | None = None,
     client_token: str = "",
 ) -> Dossier:
+    """Create or update a citizen's draft, in its own transaction (see ``_draft_save``)."""
+    return _draft_save(
+        actor=actor,
+        procedure_code=procedure_code,
+        unit=unit,
+        form_data=form_data,
+        return_method=return_method,
+        postal_address=postal_address,
+        dossier=dossier,
+        client_token=client_token,
+    )
+
+
+def _draft_save(
+    *,
+    actor,
+    procedure_code: str = "",
+    unit=None,
+    form_data: dict | None = None,
+    return_method: str = ReturnMethod.ONLINE,
+    postal_address: str = "",
+    dossier: Dossier | None = None,
+    client_token: str = "",
+) -> Dossier:
     """Create or update a citizen's draft. The declaration is checked field by field but may be
     incomplete; the procedure version in force today is the one the dossier keeps."""
     today = timezone.localdate()
@@ -446,7 +470,7 @@ def dossier_create_online(
             return existing, False
     try:
         with transaction.atomic():
-            dossier = dossier_draft_save(
+            dossier = _draft_save(
                 actor=actor,
                 procedure_code=procedure_code,
                 unit=unit,

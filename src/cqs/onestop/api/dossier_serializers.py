@@ -340,46 +340,34 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["overall", "scores", "comment", "created_at"]
 
 
-class PublicEventSerializer(serializers.ModelSerializer):
-    to_status = serializers.IntegerField(help_text="Mã trạng thái sau bước này.")
+class PublicEventSerializer(serializers.Serializer):
+    # Plain fields, no model introspection: the public lookup is a hot path.
+    action = serializers.CharField()
     label = serializers.SerializerMethodField()
+    to_status = serializers.IntegerField(help_text="Mã trạng thái sau bước này.")
+    at = serializers.DateTimeField()
     actor_unit = serializers.CharField(source="actor_unit.name", allow_null=True, default=None)
-
-    class Meta:
-        model = DossierEvent
-        fields = ["action", "label", "to_status", "at", "actor_unit"]
 
     def get_label(self, obj) -> str:
         return action_label(obj.action)
 
 
-class LookupSerializer(serializers.ModelSerializer):
+class LookupSerializer(serializers.Serializer):
     """Tra cứu: what anyone holding the code and the 4 digits may know. No personal data, no
-    notes (a note may name people), no official's name."""
+    notes (a note may name people), no official's name. Plain fields: a hot public path."""
 
+    code = serializers.CharField()
     procedure = serializers.CharField(source="procedure.code")
     procedure_name = serializers.CharField(source="version.name")
     unit = serializers.CharField(source="unit.name")
+    status = serializers.ChoiceField(choices=DossierStatus.choices)
     status_label = serializers.CharField(source="get_status_display")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
     appointment_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
     events = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Dossier
-        fields = [
-            "code",
-            "procedure",
-            "procedure_name",
-            "unit",
-            "status",
-            "status_label",
-            "submitted_at",
-            "received_at",
-            "due_at",
-            "appointment_at",
-            "returned_at",
-            "events",
-        ]
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_events(self, obj) -> list[dict]:

@@ -71,6 +71,7 @@ openapi: install
 bench: install
 	python bench/run.py
 	python bench/bench_onestop.py
+	python bench/bench_stats.py
 
 # Re-resolve every dependency to the newest allowed version in a scratch virtualenv and pin
 # the result; review the diff of requirements.lock before committing it.

@@ -399,7 +399,8 @@ class DossierCreatedSerializer(serializers.Serializer):
 
     @extend_schema_field(CreatedFileSerializer(many=True))
     def get_files(self, obj) -> list[dict]:
-        return CreatedFileSerializer(obj.files.order_by("pk"), many=True).data
+        files = self.context.get("files")
+        return CreatedFileSerializer(obj.files.order_by("pk") if files is None else files, many=True).data
 
     def get_url(self, obj) -> str:
         return _absolute(self.context.get("request"), reverse("onestop-api-dossier-detail", args=[obj.pk]))

@@ -242,8 +242,11 @@ class DossierListCreateView(generics.ListAPIView):
         # shape of a filing; a replay gives the same shape, re-read.
         if not created:
             dossier = _reloaded(request, dossier)
+        context = {"request": request}
+        if created and not files:
+            context["files"] = []  # nothing was attached: no need to ask
         response = Response(
-            DossierCreatedSerializer(dossier, context={"request": request}).data,
+            DossierCreatedSerializer(dossier, context=context).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
         if created:

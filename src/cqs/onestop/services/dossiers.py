@@ -8,6 +8,7 @@ in the outbox of the same transaction, so a failure leaves nothing half-written 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -38,6 +39,7 @@ from cqs.onestop.models import (
     DossierFile,
     Procedure,
     ProcedureDocument,
+    ProcedureFee,
     Rating,
 )
 
@@ -238,8 +240,26 @@ def _assign_code(dossier: Dossier, on) -> None:
     dossier.code = dossier_code_next(agency_identifier=dossier.unit.identifier, on=on)
 
 
+@lru_cache(maxsize=4096)
+def _version_terms(version_pk: int, created_at: str) -> tuple[int, tuple[tuple[int, str], ...]]:
+    """(total of fees, required papers) of a procedure version. Versions are never edited
+    (ADR 0009, ``procedure_version_publish`` appends), so this is cached per process; the
+    creation time is in the key so a reused primary key (a test database) is never confused."""
+    fees = sum(ProcedureFee.objects.filter(version_id=version_pk).values_list("amount", flat=True))
+    required = tuple(
+        ProcedureDocument.objects.filter(version_id=version_pk, required=True)
+        .order_by("order")
+        .values_list("pk", "name")
+    )
+    return fees, required
+
+
+def _terms(version) -> tuple[int, tuple[tuple[int, str], ...]]:
+    return _version_terms(version.pk, version.created_at.isoformat())
+
+
 def _missing_documents(dossier: Dossier) -> list[str]:
-    required = [(doc.pk, doc.name) for doc in dossier.version.documents.all() if doc.required]
+    _fees, required = _terms(dossier.version)
     if not required:
         return []
     provided = set(dossier.files.filter(role=FileRole.SUBMITTED).values_list("document_id", flat=True))
@@ -247,7 +267,7 @@ def _missing_documents(dossier: Dossier) -> list[str]:
 
 
 def _fee_total(version) -> int:
-    return sum(fee.amount for fee in version.fees.all())
+    return _terms(version)[0]
 
 
 # --- online filing -----------------------------------------------------------------------------

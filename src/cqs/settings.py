@@ -269,6 +269,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "cqs.core.api.problem_exception_handler",
+    # Throttles key on the client address. X-Forwarded-For is trusted only behind our own proxy
+    # (CQS_HTTPS=1, one hop); otherwise a client could pick its own key by sending the header.
+    "NUM_PROXIES": 1 if env_bool("CQS_HTTPS") else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CQS API",

@@ -459,6 +459,13 @@ def dossier_print(request, pk: int, form: str):
 
 
 def _client_ip(request) -> str:
+    # The same rule as the API's throttles (REST_FRAMEWORK["NUM_PROXIES"]): behind our one proxy
+    # the last X-Forwarded-For hop is the client; anywhere else the header is not trusted.
+    from rest_framework.settings import api_settings
+
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if api_settings.NUM_PROXIES and forwarded:
+        return forwarded.split(",")[-api_settings.NUM_PROXIES].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -532,6 +532,18 @@ def test_lookup_is_throttled_per_address(desk, monkeypatch):
     assert int(throttled["Retry-After"]) > 60
 
 
+def test_lookup_throttle_ignores_a_forged_forwarded_header(desk, monkeypatch):
+    monkeypatch.setattr(LookupThrottle, "rate", "2/10m")
+    dossier = filed(desk)
+    client = APIClient()
+
+    for n in range(2):
+        client.get(LOOKUP, {"code": dossier.code, "secret": "0000"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+    forged = client.get(LOOKUP, {"code": dossier.code, "secret": "5678"}, HTTP_X_FORWARDED_FOR="10.9.9.9")
+
+    assert_problem(forged, 429, "throttled")
+
+
 def test_lookup_throttle_reads_a_multi_minute_window():
     assert LookupThrottle().parse_rate("30/10m") == (30, 600)
 

@@ -155,3 +155,19 @@ def test_lookup_is_throttled(client, desk, settings):
 
     assert client.get(url, {"ma": dossier.code, "so": "5678"}).status_code == 429
     cache.clear()
+
+
+def test_lookup_throttle_cannot_be_dodged_with_a_forged_forwarded_header(client, desk):
+    from django.core.cache import cache
+
+    cache.clear()
+    dossier = filed(desk)
+    url = reverse("onestop:lookup")
+    for attempt in range(30):
+        client.get(url, {"ma": dossier.code, "so": "0000"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{attempt}")
+
+    assert (
+        client.get(url, {"ma": dossier.code, "so": "5678"}, HTTP_X_FORWARDED_FOR="10.9.9.9").status_code
+        == 429
+    )
+    cache.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cqs.accounts.permissions import grant_paths_prime, has_unit_permission
 from cqs.core.exceptions import Forbidden, ServiceError
@@ -148,7 +148,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         # TT 03/2025 Mẫu 05: notice that processing stopped, with the reason.
         Transition(
-            "stop", gettext_lazy("Dừng xử lý"), _OPEN_WITH_CLOCK, S.STOPPED, (APPROVE,), needs_note=True
+            "stop", pgettext_lazy("action", "Dừng xử lý"), _OPEN_WITH_CLOCK, S.STOPPED, (APPROVE,), needs_note=True
         ),
         # NĐ 118/2025, TT 01/2018 Mẫu 04: apology and a new appointment when a dossier will be late.
         Transition(

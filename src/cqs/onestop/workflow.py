@@ -148,7 +148,12 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         # TT 03/2025 Mẫu 05: notice that processing stopped, with the reason.
         Transition(
-            "stop", pgettext_lazy("action", "Dừng xử lý"), _OPEN_WITH_CLOCK, S.STOPPED, (APPROVE,), needs_note=True
+            "stop",
+            pgettext_lazy("action", "Dừng xử lý"),
+            _OPEN_WITH_CLOCK,
+            S.STOPPED,
+            (APPROVE,),
+            needs_note=True,
         ),
         # NĐ 118/2025, TT 01/2018 Mẫu 04: apology and a new appointment when a dossier will be late.
         Transition(

@@ -135,6 +135,12 @@ class Dossier(models.Model):
     promised_at = models.DateTimeField(
         _("ngày hẹn lại"), null=True, blank=True, help_text=_("Ngày hẹn mới trong phiếu xin lỗi.")
     )
+    step_due_at = models.DateTimeField(
+        _("hạn của bước đang xử lý"),
+        null=True,
+        blank=True,
+        help_text=_("Hạn giao khi tiếp nhận, phân công hoặc chuyển đơn vị (phiếu kiểm soát)."),
+    )
     completed_at = models.DateTimeField(_("ngày xử lý xong"), null=True, blank=True, db_index=True)
     returned_at = models.DateTimeField(_("ngày trả kết quả"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ngày kết thúc"), null=True, blank=True)
@@ -181,6 +187,13 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def step_overdue(self) -> bool:
+        """The current step (a specialist's or a unit's share of the time) is past its deadline."""
+        from django.utils import timezone
+
+        return self.is_open and self.step_due_at is not None and self.step_due_at < timezone.now()
 
     @property
     def appointment_at(self):

@@ -247,12 +247,18 @@ def dossier_act(
         "new_due_at": new_due_at,
         "items": items,
         "data": {},
+        "due_before": dossier.due_at,
     }
     if transition.target is not None:
         dossier.status = transition.target
     if transition.new_stage is not None:
         dossier.stage = transition.new_stage
     _EFFECTS[action](dossier, ctx)
+    if action in ("receive", "assign", "handover"):
+        dossier.step_due_at = ctx.get("deadline")
+    elif action == "complete_supplement" and dossier.step_due_at and dossier.due_at:
+        # The step's deadline moves with the appointment (the citizen's waiting time).
+        dossier.step_due_at = min(dossier.step_due_at + (dossier.due_at - ctx["due_before"]), dossier.due_at)
     if dossier.status in ENDED_STATUSES:
         dossier.stage = Stage.NONE
     dossier.save()

@@ -521,6 +521,7 @@ def _receive(dossier: Dossier, now: datetime) -> None:
         amount=dossier.version.processing_time, unit=dossier.version.processing_time_unit, received_at=now
     )
     dossier.handling_unit = dossier.unit
+    dossier.step_due_at = dossier.due_at
     dossier.status = S.RECEIVED
     dossier.stage = Stage.WAITING
     due = dossier.due_at

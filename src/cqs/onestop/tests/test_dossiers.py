@@ -230,3 +230,33 @@ def test_an_infected_paper_is_refused_when_clamav_is_configured(desk, settings, 
     assert not DossierFile.objects.exists()
     dossier_file_add(dossier=dossier, actor=desk.citizen, name="anh.png", data=sample_image("png"))
     assert DossierFile.objects.count() == 1
+
+
+def test_each_step_has_its_deadline_and_shows_when_it_is_past(desk):
+    dossier = dossier_act(dossier=filed(desk), actor=desk.officer, action="receive")
+    assert dossier.step_due_at == dossier.due_at and not dossier.step_overdue
+
+    step = timezone.now() + timezone.timedelta(hours=2)
+    dossier = dossier_act(
+        dossier=dossier, actor=desk.officer, action="assign", to_user=desk.specialist, deadline=step
+    )
+    assert dossier.step_due_at == step
+
+    Dossier.objects.filter(pk=dossier.pk).update(step_due_at=timezone.now() - timezone.timedelta(minutes=1))
+    dossier.refresh_from_db()
+    assert dossier.step_overdue and not dossier.overdue_at
+
+
+def test_a_step_deadline_after_the_appointment_is_refused(desk):
+    dossier = dossier_act(dossier=filed(desk), actor=desk.officer, action="receive")
+
+    with pytest.raises(ServiceError) as error:
+        dossier_act(
+            dossier=dossier,
+            actor=desk.officer,
+            action="assign",
+            to_user=desk.specialist,
+            deadline=dossier.due_at + timezone.timedelta(days=1),
+        )
+
+    assert error.value.error_code == "step_deadline_after_due"

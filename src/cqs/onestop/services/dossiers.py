@@ -40,6 +40,7 @@ from cqs.onestop.models import (
     Procedure,
     ProcedureDocument,
     ProcedureFee,
+    ProcedureVersion,
     Rating,
 )
 
@@ -60,23 +61,25 @@ def _official_unit(user):
 
 
 def _procedure_and_version(procedure_code: str, on):
-    from cqs.onestop.selectors import procedure_version_on
-
-    procedure = Procedure.objects.filter(code=str(procedure_code)[:8]).first()
+    """The procedure and its version in force on ``on``, in one query (filing is a hot path)."""
+    code = str(procedure_code)[:8]
+    version = (
+        ProcedureVersion.objects.as_of(on).select_related("procedure").filter(procedure__code=code).first()
+    )
+    if version is not None:
+        return version.procedure, version
+    procedure = Procedure.objects.filter(code=code).first()
     if procedure is None:
         raise NotFound(
             "unknown_procedure",
             _("Không có thủ tục hành chính mã “%(code)s”.") % {"code": str(procedure_code)[:20]},
             field="procedure",
         )
-    version = procedure_version_on(procedure, on)
-    if version is None:
-        raise ServiceError(
-            "procedure_not_in_force",
-            _("Thủ tục “%(name)s” không còn hiệu lực.") % {"name": procedure.name},
-            field="procedure",
-        )
-    return procedure, version
+    raise ServiceError(
+        "procedure_not_in_force",
+        _("Thủ tục “%(name)s” không còn hiệu lực.") % {"name": procedure.name},
+        field="procedure",
+    )
 
 
 def _check_unit(procedure: Procedure, unit, on) -> None:

@@ -56,7 +56,11 @@ def _now() -> datetime:
 
 
 def _official_unit(user):
-    profile = getattr(user, "official_profile", None) if user is not None else None
+    if user is None or not user.is_authenticated:
+        return None
+    if user._state.fields_cache.get("citizen_profile") is not None:
+        return None  # a citizen, already known as one: no need to ask for an official profile
+    profile = getattr(user, "official_profile", None)
     return profile.unit if profile is not None else None
 
 

@@ -260,3 +260,14 @@ def test_a_step_deadline_after_the_appointment_is_refused(desk):
         )
 
     assert error.value.error_code == "step_deadline_after_due"
+
+
+def test_history_names_the_officials_unit_even_after_a_citizen_profile_check(desk):
+    officer = desk.officer
+    assert not hasattr(officer, "citizen_profile")  # caches "no citizen profile" on the user
+
+    dossier = dossier_act(dossier=filed(desk), actor=officer, action="receive")
+
+    event = dossier.events.get(action="receive")
+    assert event.actor_unit == desk.unit
+    assert dossier.events.get(action="submit").actor_unit is None

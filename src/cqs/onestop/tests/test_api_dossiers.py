@@ -569,3 +569,15 @@ def test_a_multipart_filing_whose_data_part_is_not_json_is_refused(desk):
 
     body = assert_problem(response, 400, "invalid")
     assert set(body["errors"]) == {"data"}
+
+
+def test_the_hand_built_lookup_body_is_what_its_documented_serializer_says(desk):
+    from cqs.onestop.api.dossier_serializers import LookupSerializer
+    from cqs.onestop.api.dossiers import lookup_body
+
+    dossier = dossier_act(dossier=handled(desk), actor=desk.specialist, action="propose", note="Cấp giấy.")
+    events = list(dossier.events.filter(public=True).select_related("actor_unit").order_by("at", "pk"))
+
+    documented = LookupSerializer(dossier, context={"events": events}).data
+
+    assert lookup_body(dossier) == json.loads(json.dumps(documented))

@@ -148,7 +148,7 @@ def schedule_dispatch(*, at: datetime | None) -> None:
     from cqs.core.tasks import outbox_dispatch_task
 
     try:
-        if _dispatch_already_scheduled(outbox_dispatch_task, at):
+        if task_waiting_by(outbox_dispatch_task, at):
             return
         task = outbox_dispatch_task.using(run_after=at) if at is not None else outbox_dispatch_task
         task.enqueue()
@@ -156,8 +156,11 @@ def schedule_dispatch(*, at: datetime | None) -> None:
         logger.exception("could not enqueue the outbox dispatch task")
 
 
-def _dispatch_already_scheduled(task, at: datetime | None) -> bool:
-    """Whether a dispatch task waiting in the database queue will run by ``at`` (or now)."""
+def task_waiting_by(task, at: datetime | None) -> bool:
+    """Whether a run of ``task`` waiting in the database queue will start by ``at`` (or now).
+
+    Self-scheduling tasks (the outbox dispatch, the one-stop overdue check) use it so that
+    however many events ask for a run, one is queued."""
     if not type(task.get_backend()).__module__.startswith("django_tasks_db"):
         return False
     from django_tasks import TaskResultStatus

@@ -164,6 +164,16 @@ def dossier_get(*, user, pk: int):
     )
 
 
+def applicant_may_see_file(dossier, stored) -> bool:
+    """What the applicant may download of their dossier: a draft result is the agency's working
+    paper, and the signed result is theirs once it has been returned."""
+    from cqs.onestop.choices import DossierStatus, FileRole
+
+    if stored.role == FileRole.DRAFT_RESULT:
+        return False
+    return stored.role != FileRole.RESULT or dossier.status == DossierStatus.RETURNED
+
+
 def dossier_lookup(*, code: str, secret: str):
     """Public lookup (tra cứu): the dossier with ``code`` if ``secret`` is the last four digits
     of the applicant's phone number or CCCD; None otherwise (the same answer for a wrong code and

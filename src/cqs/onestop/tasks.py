@@ -44,11 +44,11 @@ def schedule_overdue_check(*, at: datetime) -> None:
     appointment), so the check runs when a dossier can become overdue, with no cron. Errors are
     logged, never raised: ``cqs onestop_overdue`` run by hand or cron catches up.
     """
-    from cqs.core.outbox import _dispatch_already_scheduled
+    from cqs.core.outbox import task_waiting_by
 
     at = at + timedelta(minutes=1)
     try:
-        if _dispatch_already_scheduled(onestop_overdue_check, at):
+        if task_waiting_by(onestop_overdue_check, at):
             return
         onestop_overdue_check.using(run_after=at).enqueue()
     except Exception:

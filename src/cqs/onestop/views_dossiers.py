@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -38,10 +37,7 @@ LOOKUP_WINDOW_SECONDS = 600
 
 def _error_to_form(form, error: ServiceError) -> None:
     field = (error.field or "").removeprefix("form_data.")
-    if form is not None and field in form.fields:
-        form.add_error(field, error.detail)
-    else:
-        form.add_error(None, error.detail) if form is not None else None
+    form.add_error(field if field in form.fields else None, error.detail)
 
 
 def _implementing_units(procedure: Procedure):
@@ -296,7 +292,7 @@ def dossier_detail(request, pk: int):
         "events": list(
             dossier.events.select_related("actor", "actor_unit", "to_user", "to_unit").order_by("at", "pk")
         ),
-        "files": [f for f in files if is_owner is False or f.role != FileRole.DRAFT_RESULT],
+        "files": [f for f in files if not is_owner or selectors.applicant_may_see_file(dossier, f)],
         "supplement": dossier.supplements.filter(completed_at__isnull=True).first(),
         "payments": list(dossier.payments.all()),
         "may_pay": is_owner and dossier.fee_total > 0 and not dossier.paid_online and dossier.is_open,
@@ -417,11 +413,8 @@ def dossier_rate(request, pk: int):
 def dossier_file_download(request, pk: int, file_id: int):
     dossier = _visible_dossier(request, pk)
     stored = get_object_or_404(dossier.files, pk=file_id)
-    if dossier.applicant_id == request.user.pk:
-        if stored.role == FileRole.DRAFT_RESULT:
-            raise Http404
-        if stored.role == FileRole.RESULT and dossier.status != DossierStatus.RETURNED:
-            raise Http404
+    if dossier.applicant_id == request.user.pk and not selectors.applicant_may_see_file(dossier, stored):
+        raise Http404
     response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
     response["Content-Disposition"] = f'attachment; filename="{stored.name}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -495,7 +488,3 @@ def lookup(request):
         else [],
     }
     return render(request, "onestop/lookup.html", context, status=status)
-
-
-def lookup_url_for(dossier) -> str:
-    return reverse("onestop:lookup") + f"?ma={dossier.code}"

@@ -107,7 +107,7 @@ def test_a_failing_task_queue_does_not_break_the_committed_change(monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(outbox, "_dispatch_already_scheduled", broken)
+    monkeypatch.setattr(outbox, "task_waiting_by", broken)
     enqueue("a")  # does not raise
     assert OutboxMessage.objects.filter(dedup_key="a").exists()
 

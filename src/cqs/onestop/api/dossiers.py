@@ -48,7 +48,7 @@ from cqs.onestop.api.dossier_serializers import (
     RatingInputSerializer,
     RatingSerializer,
 )
-from cqs.onestop.choices import DossierStatus, FileRole
+from cqs.onestop.choices import DossierStatus
 from cqs.onestop.models import Dossier
 from cqs.onestop.services.payments import payment_start
 from cqs.onestop.templatetags.onestop_tags import action_label
@@ -98,20 +98,12 @@ def _visible_dossier(request, pk: int) -> Dossier:
     return dossier
 
 
-def _owner_may_see_file(dossier: Dossier, stored) -> bool:
-    # The same rule as the page (views_dossiers.dossier_file_download): a draft result is the
-    # agency's working paper; the signed result is the citizen's once it has been returned.
-    if stored.role == FileRole.DRAFT_RESULT:
-        return False
-    return stored.role != FileRole.RESULT or dossier.status == DossierStatus.RETURNED
-
-
 def _detail(request, dossier: Dossier, *, status_code: int = status.HTTP_200_OK) -> Response:
     is_owner = _is_owner(request, dossier)
     files = list(dossier.files.select_related("document").order_by("uploaded_at", "pk"))
     events = dossier.events.select_related("actor", "actor_unit", "to_user", "to_unit").order_by("at", "pk")
     if is_owner:
-        files = [f for f in files if _owner_may_see_file(dossier, f)]
+        files = [f for f in files if selectors.applicant_may_see_file(dossier, f)]
         events = events.filter(public=True)
     context = {
         "request": request,
@@ -371,7 +363,9 @@ class AttachmentDownloadView(APIView):
     def get(self, request, pk: int, file_id: int):
         dossier = _visible_dossier(request, pk)
         stored = dossier.files.filter(pk=file_id).first()
-        if stored is None or (_is_owner(request, dossier) and not _owner_may_see_file(dossier, stored)):
+        if stored is None or (
+            _is_owner(request, dossier) and not selectors.applicant_may_see_file(dossier, stored)
+        ):
             raise NotFound
         response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
         response["Content-Disposition"] = f'attachment; filename="{stored.name}"'

@@ -382,11 +382,16 @@ def dossier_file_add(
     role: str = FileRole.SUBMITTED,
 ) -> DossierFile:
     """Attach a checked (and, when configured, virus-scanned) file to ``dossier``."""
-    from cqs.core.uploads import upload_check
-
     dossier = _locked(dossier)
     if not _may_upload(dossier, actor, role):
         raise Forbidden("upload_not_allowed", _("Bạn không thể tải tệp lên hồ sơ này lúc này."))
+    return _store_file(dossier, actor, name=name, data=data, document_id=document_id, role=role)
+
+
+def _store_file(dossier: Dossier, actor, *, name: str, data: bytes, document_id: int | None, role: str):
+    """Check ``data`` (type, content, ClamAV when configured) and keep it as a file of ``dossier``."""
+    from cqs.core.uploads import upload_check
+
     document = None
     if document_id is not None:
         document = ProcedureDocument.objects.filter(pk=document_id, version=dossier.version).first()
@@ -591,7 +596,14 @@ def dossier_intake(
     _receive(dossier, now)
     dossier.save()
     for item in files or []:
-        _file_at_intake(dossier, actor, item)
+        _store_file(
+            dossier,
+            actor,
+            name=item["name"],
+            data=item["data"],
+            document_id=item.get("document_id"),
+            role=FileRole.SUBMITTED,
+        )
     seen = set(documents_checked or []) | set(
         dossier.files.filter(role=FileRole.SUBMITTED).values_list("document_id", flat=True)
     )
@@ -613,31 +625,6 @@ def dossier_intake(
     )
     _audit(dossier, "intake", None, actor)
     return dossier
-
-
-def _file_at_intake(dossier: Dossier, actor, item: dict) -> None:
-    from cqs.core.uploads import upload_check
-
-    document = None
-    if item.get("document_id") is not None:
-        document = ProcedureDocument.objects.filter(pk=item["document_id"], version=dossier.version).first()
-        if document is None:
-            raise ServiceError(
-                "unknown_document", _("Thành phần hồ sơ không thuộc thủ tục này."), field="document"
-            )
-    checked = upload_check(name=item["name"], data=item["data"])
-    stored = DossierFile(
-        dossier=dossier,
-        role=FileRole.SUBMITTED,
-        document=document,
-        name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor,
-    )
-    stored.file.save(f"{checked.sha256[:16]}.{checked.kind}", ContentFile(item["data"]), save=False)
-    stored.save()
 
 
 @transaction.atomic

@@ -20,15 +20,11 @@ from django.utils.translation import gettext as _
 from cqs.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
 from cqs.onestop.choices import DossierStatus, PaymentStatus
 from cqs.onestop.models import Dossier, Payment
+from cqs.onestop.models.dossiers import OPEN_STATUSES
 from cqs.onestop.services.dossiers import _event, _locked
 
-PAYABLE_STATUSES = (
-    DossierStatus.SUBMITTED,
-    DossierStatus.RECEIVED,
-    DossierStatus.PROCESSING,
-    DossierStatus.SUPPLEMENT,
-    DossierStatus.FEES_DUE,
-)
+# Fees can be paid while the dossier is open.
+PAYABLE_STATUSES = OPEN_STATUSES
 # A pending payment older than this is asked about at the gateway before a new one starts.
 PENDING_MINUTES = 15
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cqs.accounts",
     "cqs.plans",
     "cqs.onestop",
+    "cqs.documents",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,14 @@ CQS_SMS_TOKEN = os.environ.get("CQS_SMS_TOKEN", "sms-demo-token")
 CQS_VNEID_ISSUER = os.environ.get("CQS_VNEID_ISSUER", "http://127.0.0.1:8104")
 CQS_VNEID_CLIENT_ID = os.environ.get("CQS_VNEID_CLIENT_ID", "cqs-demo")
 CQS_VNEID_CLIENT_SECRET = os.environ.get("CQS_VNEID_CLIENT_SECRET", "vneid-demo-secret")
+# --- Document management (issue 4) -----------------------------------------------------------
+# The national document-exchange axis (VDXP of the Government Office); each connected system has
+# its own id and secret. Empty URL turns exchange with other provinces off.
+CQS_VDXP_URL = os.environ.get("CQS_VDXP_URL", "http://127.0.0.1:8105")
+CQS_VDXP_SYSTEM_ID = os.environ.get("CQS_VDXP_SYSTEM_ID", "000.00.00.H62")
+CQS_VDXP_SECRET = os.environ.get("CQS_VDXP_SECRET", "vdxp-demo-secret")
+# RFC 3161 timestamp authority for PAdES B-T signatures; empty signs B-B (no timestamp).
+CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "http://127.0.0.1:8106")
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
 CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
 # Largest uploaded file, in megabytes.

@@ -13,10 +13,21 @@ changes to a PKCS#11 signer.
 Storage, under ``settings.DATA_DIR / "pki"`` (directory mode 0700, key files mode 0600)::
 
     ca.key.pem, ca.cert.pem                      the demo root CA
-    units/<identifier>.key.pem, .cert.pem        one signing certificate per unit identifier
+    units/<identifier>.key.pem, .cert.pem        one seal certificate per unit identifier
+    persons/<user pk>.key.pem, .cert.pem         one personal certificate per official
+    tsa.key.pem, tsa.cert.pem                    the local timestamp authority (``cqs.fakes.tsa``)
+    pending/                                     documents waiting for a USB-token signature
+                                                 (``cqs.core.signing_external``)
 
 The certificate file is written last (atomic rename), so its presence means the pair is complete.
 Creation runs under an exclusive file lock, so concurrent workers make one CA, not two.
+Loaded keys are cached in memory, keyed by file path, inode and modification time: a reissued
+pair (a new file, renamed into place) is read again.
+
+Seal and personal certificates are told apart by a certificate policy under a private arc
+(``SEAL_POLICY``, ``PERSON_POLICY``); ``pdf_verify`` reads it back as ``signer_kind``. What the
+pages look like (person, seal, text stamps) is in ``cqs.core.signing_stamps``; the USB-token
+(VGCA plug-in) flow is in ``cqs.core.signing_external``. See docs/signing.md.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import datetime as dt
 import fcntl
 import os
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +49,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -48,6 +60,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -55,6 +68,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from cqs.core.exceptions import ServiceError
+from cqs.core.signing_stamps import SignatureStamp, field_appearance, seal_box_for
 from cqs.orgs.validators import validate_identifier
 
 CA_COMMON_NAME = "CQS Demo Root CA"
@@ -63,6 +77,29 @@ CA_VALIDITY = dt.timedelta(days=3652)  # 10 years
 UNIT_VALIDITY = dt.timedelta(days=3 * 365)
 # Reissue a unit certificate this long before it expires, so a signature never uses an expired one.
 UNIT_RENEW_BEFORE = dt.timedelta(days=30)
+PERSON_VALIDITY = UNIT_VALIDITY
+TSA_VALIDITY = UNIT_VALIDITY
+TSA_COMMON_NAME = "CQS Demo Timestamp Authority"
+TSA_TIMEOUT_SECONDS = 10
+# A private OID arc (2.25 = a UUID, ITU-T X.667: no registration needed) for the demo policies
+# that say what a certificate is for. Real VGCA certificates carry the CA's own policy OIDs.
+CQS_POLICY_ARC = "2.25.134985592220245971987367905178792938258"
+SEAL_POLICY = x509.ObjectIdentifier(f"{CQS_POLICY_ARC}.1")  # chữ ký số của cơ quan, tổ chức (con dấu)
+PERSON_POLICY = x509.ObjectIdentifier(f"{CQS_POLICY_ARC}.2")  # chữ ký số cá nhân (người có thẩm quyền)
+SIGNER_KINDS = {SEAL_POLICY.dotted_string: "seal", PERSON_POLICY.dotted_string: "person"}
+
+__all__ = [
+    "CA",
+    "SignatureCheck",
+    "SignatureStamp",
+    "pdf_sign",
+    "pdf_verify",
+    "person_certificate_ensure",
+    "pki_ensure_demo_ca",
+    "seal_box_for",
+    "tsa_certificate_ensure",
+    "unit_certificate_ensure",
+]
 
 
 @dataclass(frozen=True)
@@ -87,10 +124,18 @@ class SignatureCheck:
     signing_time: dt.datetime | None
     # The signature covers the whole file: nothing was appended after it.
     covers_whole_file: bool
+    # The time of the RFC 3161 timestamp (PAdES B-T), None without one (B-B).
+    timestamp_time: dt.datetime | None = None
+    # The timestamp token is intact, valid and from a trusted TSA; None without one.
+    timestamp_valid: bool | None = None
+    # "seal" (an organisation's certificate), "person" (an official's), "" (unknown).
+    signer_kind: str = ""
+    # The O of the signer's certificate: the unit, or the unit of the official.
+    signer_organization: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted
+        return self.intact and self.valid and self.trusted and self.timestamp_valid is not False
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -99,6 +144,7 @@ class SignatureCheck:
 def _pki_dir() -> Path:
     path = Path(settings.DATA_DIR) / "pki"
     (path / "units").mkdir(mode=0o700, parents=True, exist_ok=True)
+    (path / "persons").mkdir(mode=0o700, exist_ok=True)
     os.chmod(path, 0o700)
     return path
 
@@ -129,7 +175,7 @@ def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
         raise
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def _key_pem(key) -> bytes:
     # Unencrypted PKCS#8, protected by file mode only: acceptable for demo keys, never for real ones.
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -141,11 +187,37 @@ def _store_pair(key_path: Path, cert_path: Path, key, cert: x509.Certificate) ->
     _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
 
 
-def _load_pair(key_path: Path, cert_path: Path):
-    if not (cert_path.exists() and key_path.exists()):
+_pair_cache: dict[tuple, tuple] = {}
+_pair_cache_lock = threading.Lock()
+PAIR_CACHE_SIZE = 512
+
+
+def _file_version(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return None
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _load_pair(key_path: Path, cert_path: Path):
+    """The pair stored at these paths, or None; parsed once per file version (see module doc)."""
+    versions = (_file_version(key_path), _file_version(cert_path))
+    if None in versions:
+        return None
+    with _pair_cache_lock:
+        pair = _pair_cache.get(versions)
+    if pair is not None:
+        return pair
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except FileNotFoundError:
+        return None
+    with _pair_cache_lock:
+        if len(_pair_cache) >= PAIR_CACHE_SIZE:
+            _pair_cache.clear()
+        _pair_cache[versions] = (key, cert)
     return key, cert
 
 
@@ -244,11 +316,11 @@ def _unit_subject(unit, identifier: str) -> x509.Name:
     )
 
 
-def _make_unit_certificate(ca: CA, subject: x509.Name):
-    key = ec.generate_private_key(ec.SECP256R1())
+def _issue(ca: CA, subject: x509.Name, key, *, validity: dt.timedelta, policy=None, eku=None):
+    """An end-entity certificate for ``key`` under the demo CA, never outliving the CA."""
     now = _now()
-    not_after = min(now + UNIT_VALIDITY, ca.cert.not_valid_after_utc)
-    cert = (
+    not_after = min(now + validity, ca.cert.not_valid_after_utc)
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca.cert.subject)
@@ -275,28 +347,67 @@ def _make_unit_certificate(ca: CA, subject: x509.Name):
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
         )
-        .sign(ca.key, hashes.SHA256())
     )
-    return key, cert
+    if policy is not None:
+        builder = builder.add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), critical=False
+        )
+    if eku is not None:
+        # RFC 3161 §2.3: a TSA certificate has exactly one, critical, extended key usage.
+        builder = builder.add_extension(x509.ExtendedKeyUsage([eku]), critical=True)
+    return builder.sign(ca.key, hashes.SHA256())
 
 
-def _unit_certificate_current(cert: x509.Certificate, subject: x509.Name, ca: CA) -> bool:
+def _make_unit_certificate(ca: CA, subject: x509.Name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, _issue(ca, subject, key, validity=UNIT_VALIDITY, policy=SEAL_POLICY)
+
+
+def _make_person_certificate(ca: CA, subject: x509.Name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, _issue(ca, subject, key, validity=PERSON_VALIDITY, policy=PERSON_POLICY)
+
+
+def _policies(cert: x509.Certificate) -> set[str]:
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies)
+    except x509.ExtensionNotFound:
+        return set()
+    return {info.policy_identifier.dotted_string for info in ext.value}
+
+
+def _certificate_current(cert: x509.Certificate, subject: x509.Name, ca: CA, policy) -> bool:
     return (
         cert.subject == subject
         and cert.issuer == ca.cert.subject
         and cert.not_valid_after_utc - UNIT_RENEW_BEFORE > _now()
+        # Seal certificates made before the policies existed are reissued once, with it.
+        and (policy is None or policy.dotted_string in _policies(cert))
         and cert.verify_directly_issued_by(ca.cert) is None
     )
 
 
-def _is_current(pair, subject: x509.Name, ca: CA) -> bool:
+def _is_current(pair, subject: x509.Name, ca: CA, policy=None) -> bool:
     if pair is None:
         return False
     try:
-        return _unit_certificate_current(pair[1], subject, ca)
+        return _certificate_current(pair[1], subject, ca, policy)
     except (InvalidSignature, ValueError, TypeError):
         # Signed by another CA key (the CA was recreated): reissue.
         return False
+
+
+def _ensure_pair(key_path: Path, cert_path: Path, subject: x509.Name, ca: CA, *, policy, make):
+    pair = _load_pair(key_path, cert_path)
+    if _is_current(pair, subject, ca, policy):
+        return pair
+    with _pki_lock():
+        # Re-read under the lock: another worker may have reissued it meanwhile.
+        pair = _load_pair(key_path, cert_path)
+        if not _is_current(pair, subject, ca, policy):
+            pair = make(ca, subject)
+            _store_pair(key_path, cert_path, *pair)
+    return pair
 
 
 def unit_certificate_ensure(*, unit):
@@ -310,15 +421,67 @@ def unit_certificate_ensure(*, unit):
     units = _pki_dir() / "units"
     key_path, cert_path = units / f"{identifier}.key.pem", units / f"{identifier}.cert.pem"
     subject = _unit_subject(unit, identifier)
-    pair = _load_pair(key_path, cert_path)
-    if _is_current(pair, subject, ca):
-        return pair
-    with _pki_lock():
-        pair = _load_pair(key_path, cert_path)
-        if not _is_current(pair, subject, ca):
-            pair = _make_unit_certificate(ca, subject)
-            _store_pair(key_path, cert_path, *pair)
-    return pair
+    return _ensure_pair(key_path, cert_path, subject, ca, policy=SEAL_POLICY, make=_make_unit_certificate)
+
+
+# --- personal certificates ---------------------------------------------------------------------
+
+
+def _person_name(user) -> str:
+    # CQS keeps the Vietnamese full name whole (``User.full_name``: family name first), not split
+    # into Django's first/last name.
+    name = getattr(user, "full_name", "") or user.get_full_name() or ""
+    return name.strip() or user.get_username()
+
+
+def person_certificate_ensure(*, user, unit):
+    """The personal signing ``(key, certificate)`` of official ``user`` working for ``unit``.
+
+    Subject CN = the person's full name, O = the unit's name; issued by the demo CA on first use,
+    reissued when the name or the unit's name changes or it is about to expire (like units).
+    In production the pair lives on the official's VGCA USB token (``cqs.core.signing_external``).
+    """
+    if getattr(user, "pk", None) is None:
+        raise ServiceError(
+            "person_unknown", _("Người ký chưa có tài khoản nên không thể cấp chứng thư số."), field="signer"
+        )
+    ca = pki_ensure_demo_ca()
+    persons = _pki_dir() / "persons"
+    key_path, cert_path = persons / f"{int(user.pk)}.key.pem", persons / f"{int(user.pk)}.cert.pem"
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit.name),
+            x509.NameAttribute(NameOID.COMMON_NAME, _person_name(user)),
+        ]
+    )
+    return _ensure_pair(key_path, cert_path, subject, ca, policy=PERSON_POLICY, make=_make_person_certificate)
+
+
+# --- timestamp authority -----------------------------------------------------------------------
+
+
+def _make_tsa_certificate(ca: CA, subject: x509.Name):
+    # RSA: pyHanko's DummyTimeStamper, which the local TSA (cqs.fakes.tsa) is built on, signs
+    # with RSA only.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key, _issue(ca, subject, key, validity=TSA_VALIDITY, eku=ExtendedKeyUsageOID.TIME_STAMPING)
+
+
+def tsa_certificate_ensure():
+    """The ``(key, certificate)`` of the demo timestamp authority, issued by the demo CA."""
+    ca = pki_ensure_demo_ca()
+    pki = _pki_dir()
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, CA_ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, TSA_COMMON_NAME),
+        ]
+    )
+    return _ensure_pair(
+        pki / "tsa.key.pem", pki / "tsa.cert.pem", subject, ca, policy=None, make=_make_tsa_certificate
+    )
 
 
 # --- signing and verification ----------------------------------------------------------------------
@@ -359,15 +522,38 @@ def _outside_event_loop(func, /, *args, **kwargs):
         return pool.submit(func, *args, **kwargs).result()
 
 
-def pdf_sign(*, pdf: bytes, unit, reason: str, location: str = "", field_name: str = "Signature1") -> bytes:
-    """Sign ``pdf`` as ``unit`` with a PAdES baseline (B-B) signature; return the signed PDF.
+class _TsaUnavailable(Exception):
+    """The timestamp authority could not be reached or answered badly."""
 
-    The signature is added as an incremental update, so the original bytes stay as they were.
-    """
-    _reader(pdf)  # refuse a non-PDF before touching keys
-    key, cert = unit_certificate_ensure(unit=unit)
-    ca = pki_ensure_demo_ca()
-    signer = signers.SimpleSigner(
+
+class _Timestamper(RequestsHTTPTimeStamper):
+    # pyHanko calls the TSA twice (a dummy token to size the signature, then the real one) and
+    # lets transport, HTTP and ASN.1 errors through as they are: one exception type here lets
+    # pdf_sign tell a TSA failure from a PDF failure.
+    async def async_timestamp(self, message_digest, md_algorithm):
+        try:
+            return await super().async_timestamp(message_digest, md_algorithm)
+        except Exception as exc:
+            raise _TsaUnavailable(str(exc)) from exc
+
+
+def _timestamper() -> _Timestamper | None:
+    url = (getattr(settings, "CQS_TSA_URL", "") or "").strip()
+    return _Timestamper(url, timeout=TSA_TIMEOUT_SECONDS) if url else None
+
+
+def _tsa_unavailable() -> ServiceError:
+    return ServiceError(
+        "tsa_unavailable",
+        _(
+            "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA). "
+            "Tài liệu chưa được ký, vui lòng thử lại sau."
+        ),
+    )
+
+
+def _simple_signer(key, cert: x509.Certificate, ca: CA) -> signers.SimpleSigner:
+    return signers.SimpleSigner(
         signing_cert=_asn1_cert(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(
             key.private_bytes(
@@ -376,24 +562,72 @@ def pdf_sign(*, pdf: bytes, unit, reason: str, location: str = "", field_name: s
         ),
         cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(ca.cert)]),
     )
+
+
+def _sign_failed() -> ServiceError:
+    return ServiceError(
+        "pdf_sign_failed",
+        _("Không ký được tài liệu PDF này (tệp bị mã hóa hoặc ô chữ ký đã được ký)."),
+        field="pdf",
+    )
+
+
+def pdf_sign(
+    *,
+    pdf: bytes,
+    unit,
+    reason: str,
+    location: str = "",
+    field_name: str = "Signature1",
+    signer=None,
+    stamp: SignatureStamp | None = None,
+    timestamp: bool = False,
+) -> bytes:
+    """Sign ``pdf`` with a PAdES signature; return the signed PDF.
+
+    ``signer=None`` signs with the seal certificate of ``unit``; ``signer=<user>`` with that
+    official's personal certificate (O = ``unit``). ``stamp`` makes the signature visible
+    (``SignatureStamp``, Decree 30 Appendix I); without it the signature is invisible.
+    ``timestamp=True`` adds an RFC 3161 timestamp from ``settings.CQS_TSA_URL`` (PAdES B-T; B-B
+    when that setting is empty) and raises ``tsa_unavailable`` if the TSA fails, returning nothing.
+
+    The signature is added as an incremental update, so the original bytes stay as they were:
+    sign again with another ``field_name`` to add a second signature (person, then seal).
+    """
+    _reader(pdf)  # refuse a non-PDF before touching keys
+    if signer is None:
+        key, cert = unit_certificate_ensure(unit=unit)
+        name = unit.name
+    else:
+        key, cert = person_certificate_ensure(user=signer, unit=unit)
+        name = _person_name(signer)
+    ca = pki_ensure_demo_ca()
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason or None,
         location=location or None,
-        name=unit.name,
+        name=name,
         subfilter=SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(bytes(pdf)), strict=False)
-        out = _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer)
+        field_spec, style = field_appearance(
+            writer=writer, field_name=field_name, stamp=stamp, signer_name=name, unit_name=unit.name
+        )
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer=_simple_signer(key, cert, ca),
+            timestamper=_timestamper() if timestamp else None,
+            stamp_style=style,
+            new_field_spec=field_spec,
+        )
+        out = _outside_event_loop(pdf_signer.sign_pdf, writer)
+    except _TsaUnavailable:
+        raise _tsa_unavailable() from None
     except (PdfError, SigningError):
         # e.g. an encrypted PDF, or a field of that name that is already signed.
-        raise ServiceError(
-            "pdf_sign_failed",
-            _("Không ký được tài liệu PDF này (tệp bị mã hóa hoặc ô chữ ký đã được ký)."),
-            field="pdf",
-        ) from None
+        raise _sign_failed() from None
     return out.getvalue()
 
 
@@ -403,32 +637,67 @@ def _signer_cn(cert: asn1_x509.Certificate | None) -> str:
     return cert.subject.native.get("common_name", "") or ""
 
 
+def _signer_organization(cert: asn1_x509.Certificate | None) -> str:
+    if cert is None:
+        return ""
+    return cert.subject.native.get("organization_name", "") or ""
+
+
+def _signer_kind(cert: asn1_x509.Certificate | None) -> str:
+    if cert is None:
+        return ""
+    for info in cert.certificate_policies_value or ():
+        kind = SIGNER_KINDS.get(info["policy_identifier"].dotted)
+        if kind:
+            return kind
+    # Seal certificates issued before the policies existed: the unit's identifier is the subject's
+    # serialNumber, which no personal certificate of ours carries.
+    serial = cert.subject.native.get("serial_number", "")
+    try:
+        validate_identifier(serial)
+    except ValidationError:
+        return ""
+    return "seal"
+
+
 def pdf_verify(*, pdf: bytes) -> list[SignatureCheck]:
     """Check every signature of ``pdf`` against the demo CA as the only trust root.
 
-    An empty list means the PDF has no signature. Nothing is fetched from the network.
+    The signer's and the timestamp authority's certificates must both chain to it. An empty list
+    means the PDF has no signature. Nothing is fetched from the network.
     """
     reader = _reader(pdf)
     ca = pki_ensure_demo_ca()
     results = []
     for embedded in reader.embedded_signatures:
         context = ValidationContext(trust_roots=[_asn1_cert(ca.cert)], allow_fetching=False)
+        ts_context = ValidationContext(trust_roots=[_asn1_cert(ca.cert)], allow_fetching=False)
         try:
-            status = _outside_event_loop(validate_pdf_signature, embedded, signer_validation_context=context)
+            status = _outside_event_loop(
+                validate_pdf_signature,
+                embedded,
+                signer_validation_context=context,
+                ts_validation_context=ts_context,
+            )
         except (SignatureValidationError, PdfError, ValueError):
             # A signature too damaged to evaluate is reported as broken, not raised.
+            cert = getattr(embedded, "signer_cert", None)
             results.append(
                 SignatureCheck(
                     field_name=embedded.field_name,
-                    signer_cn=_signer_cn(getattr(embedded, "signer_cert", None)),
+                    signer_cn=_signer_cn(cert),
                     intact=False,
                     valid=False,
                     trusted=False,
                     signing_time=None,
                     covers_whole_file=False,
+                    signer_kind=_signer_kind(cert),
+                    signer_organization=_signer_organization(cert),
                 )
             )
             continue
+        token = status.timestamp_validity
+        token_ok = None if token is None else bool(token.intact and token.valid and token.trusted)
         results.append(
             SignatureCheck(
                 field_name=embedded.field_name,
@@ -438,6 +707,10 @@ def pdf_verify(*, pdf: bytes) -> list[SignatureCheck]:
                 trusted=status.trusted,
                 signing_time=status.signer_reported_dt,
                 covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+                timestamp_time=token.timestamp if token is not None else None,
+                timestamp_valid=token_ok,
+                signer_kind=_signer_kind(status.signing_cert),
+                signer_organization=_signer_organization(status.signing_cert),
             )
         )
     return results

@@ -61,7 +61,7 @@ def document_type_get(code: str) -> DocumentType:
     )
 
 
-def _check_abbreviation(value: str, field: str) -> str:
+def abbreviation_check(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value or not _ABBREVIATION.match(value):
         raise ServiceError(
@@ -81,12 +81,12 @@ def number_symbol(
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise ServiceError("invalid_number", _("Số văn bản phải là số nguyên dương."), field="number")
     kind = document_type_get(type_code)
-    issuer = _check_abbreviation(issuer, "issuer")
+    issuer = abbreviation_check(issuer, "issuer")
     if kind.abbreviation:
         symbol = f"{kind.abbreviation}-{issuer}"
     else:
         # A công văn is known by who issues it and which unit drafted it (Appendix I §3).
-        symbol = f"{issuer}-{_check_abbreviation(drafter, 'drafter')}"
+        symbol = f"{issuer}-{abbreviation_check(drafter, 'drafter')}"
     if year is not None:
         if isinstance(year, bool) or not isinstance(year, int) or not 1945 <= year <= 2999:
             raise ServiceError("invalid_year", _("Năm ban hành không hợp lệ."), field="year")

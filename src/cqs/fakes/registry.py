@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 
 from cqs.fakes.runner import RunningFake, serve_in_thread
 
@@ -75,12 +76,54 @@ def _vneid():
     )
 
 
+def _vdxp_own_organs() -> list[dict]:
+    """The province's units with an electronic identifier, read from ``cqs.orgs`` when it can be.
+
+    ``cqs fakes`` may start before migrations run: then the province's own code is enough, since
+    the axis also routes every code ending in the province's suffix to our system.
+    """
+    from cqs.orgs.models import OrgUnit
+
+    system_id = settings.CQS_VDXP_SYSTEM_ID
+    organs = {system_id: {"id": system_id, "name": f"UBND tỉnh {settings.CQS_PROVINCE_NAME}"}}
+    try:
+        units = list(
+            OrgUnit.objects.as_of(timezone.localdate())
+            .exclude(identifier="")
+            .values_list("identifier", "name")
+        )
+    except Exception as exc:  # no table yet, no database, or no database access allowed (tests)
+        logger.warning("VDXP fake: unit identifiers not read from the database (%s)", type(exc).__name__)
+        units = []
+    for identifier, name in units:
+        organs.setdefault(identifier, {"id": identifier, "name": name})
+    return list(organs.values())
+
+
+def _vdxp():
+    from cqs.fakes import vdxp
+
+    system_id = settings.CQS_VDXP_SYSTEM_ID
+    suffix = "." + system_id.rsplit(".", 1)[-1] if "." in system_id else ""
+    systems = {
+        system_id: {
+            "secret": settings.CQS_VDXP_SECRET,
+            "organs": _vdxp_own_organs(),
+            "suffixes": [suffix] if suffix else [],
+        }
+    }
+    # The simulated second province, so that the demo exchanges documents both ways.
+    systems.setdefault(vdxp.NGHE_AN_SYSTEM_ID, {**vdxp.NGHE_AN, "suffixes": [".H41"]})
+    return vdxp.make_app(systems=systems)
+
+
 # (name, setting holding its URL, builder); a builder returning None skips that fake.
 FAKES: list[tuple[str, str, Callable[[], object | None]]] = [
     ("paygov", "CQS_PAYGOV_URL", _paygov),
     ("dvcqg", "CQS_DVCQG_URL", _dvcqg),
     ("sms", "CQS_SMS_URL", _sms),
     ("vneid", "CQS_VNEID_ISSUER", _vneid),
+    ("vdxp", "CQS_VDXP_URL", _vdxp),
 ]
 
 

@@ -29,6 +29,8 @@ def local_urls(settings):
     settings.CQS_DVCQG_URL = "http://localhost:0"
     settings.CQS_SMS_URL = "http://127.0.0.1:0/"
     settings.CQS_VNEID_ISSUER = ""
+    settings.CQS_VDXP_URL = ""
+    settings.CQS_TSA_URL = ""
     return settings
 
 
@@ -143,6 +145,8 @@ def test_cqs_fakes_command_serves_until_sigterm(tmp_path):
         CQS_DATA_DIR=str(tmp_path),
         PYTHONUNBUFFERED="1",
         CQS_VNEID_ISSUER="",
+        CQS_VDXP_URL="",
+        CQS_TSA_URL="",
         **{f"CQS_{name}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()},
     )
     output = open(tmp_path / "fakes.log", "w+")  # noqa: SIM115

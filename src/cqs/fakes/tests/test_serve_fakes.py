@@ -41,6 +41,8 @@ def test_serve_with_fakes_runs_them_and_stops_them_with_the_web_server(data_dir)
         CQS_PAYGOV_URL=f"http://127.0.0.1:{paygov_port}",
         CQS_DVCQG_URL="",
         CQS_VNEID_ISSUER="",
+        CQS_VDXP_URL="",
+        CQS_TSA_URL="",
     )
     log = data_dir / "serve-fakes.log"
     with open(log, "w") as output:

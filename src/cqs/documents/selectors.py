@@ -1,0 +1,136 @@
+"""Reads of the documents module: the work lists, one document with its trace, the registers."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from cqs.accounts.permissions import units_in_scope
+from cqs.documents.choices import AssignmentRole, Direction, IncomingStatus, OutgoingState
+from cqs.documents.models import INCOMING_OPEN, Assignment, Document, DocumentEvent, RegisterBook
+
+LIST_RELATED = ("unit", "lead_handler", "register")
+
+
+def documents_visible(user) -> QuerySet[Document]:
+    """Every document the user may see: their units' documents, and any they are assigned or sign.
+
+    A specialist sees the incoming documents given to them even without ``view_document`` on the
+    whole unit, and a signer sees what was submitted to them.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Document.objects.none()
+    if user.is_superuser:
+        return Document.objects.all()
+    units = units_in_scope(user, "documents", "view_document")
+    assigned = Assignment.objects.filter(document=OuterRef("pk"), user=user)
+    return Document.objects.filter(
+        Q(unit__in=units.values("pk")) | Q(signer=user) | Q(drafter=user) | Q(Exists(assigned))
+    )
+
+
+def document_get(user, pk: int) -> Document | None:
+    return (
+        documents_visible(user)
+        .select_related(*LIST_RELATED, "source", "replaces", "signer", "drafter")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def inbox(user) -> QuerySet[Document]:
+    """Incoming documents waiting for the clerk: arrived, not yet registered."""
+    units = units_in_scope(user, "documents", "register_document")
+    return (
+        Document.objects.filter(
+            direction=Direction.INCOMING, status=IncomingStatus.ARRIVED, unit__in=units.values("pk")
+        )
+        .select_related(*LIST_RELATED)
+        .order_by("-urgency", "arrival_date", "pk")
+    )
+
+
+def to_assign(user) -> QuerySet[Document]:
+    """Registered incoming documents waiting for the leader's assignment."""
+    units = units_in_scope(user, "documents", "assign_document")
+    return (
+        Document.objects.filter(
+            direction=Direction.INCOMING, status=IncomingStatus.REGISTERED, unit__in=units.values("pk")
+        )
+        .select_related(*LIST_RELATED)
+        .order_by("-urgency", "arrival_date", "pk")
+    )
+
+
+def assigned_to(user) -> QuerySet[Document]:
+    """Open incoming documents the user handles (lead or co-handler)."""
+    mine = Assignment.objects.filter(
+        document=OuterRef("pk"), user=user, active=True, role__in=[AssignmentRole.LEAD, AssignmentRole.CO]
+    )
+    return (
+        Document.objects.filter(Exists(mine), status__in=[IncomingStatus.ASSIGNED, IncomingStatus.PROCESSING])
+        .select_related(*LIST_RELATED)
+        .order_by("handling_due_date", "pk")
+    )
+
+
+def to_sign(user) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(direction=Direction.OUTGOING, state=OutgoingState.REVIEW, signer=user)
+        .select_related(*LIST_RELATED)
+        .order_by("-urgency", "updated_at")
+    )
+
+
+def to_issue(user) -> QuerySet[Document]:
+    units = units_in_scope(user, "documents", "register_document")
+    return (
+        Document.objects.filter(
+            direction=Direction.OUTGOING, state=OutgoingState.SIGNED, unit__in=units.values("pk")
+        )
+        .select_related(*LIST_RELATED)
+        .order_by("-urgency", "updated_at")
+    )
+
+
+def drafts_of(user) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(
+            direction=Direction.OUTGOING, drafter=user, state__in=[OutgoingState.DRAFT, OutgoingState.REVIEW]
+        )
+        .select_related(*LIST_RELATED)
+        .order_by("-updated_at")
+    )
+
+
+def overdue(user) -> QuerySet[Document]:
+    """Open incoming documents past their handling deadline, in the user's units or given to them."""
+    today = timezone.localdate()
+    return (
+        documents_visible(user)
+        .filter(direction=Direction.INCOMING, status__in=INCOMING_OPEN, handling_due_date__lt=today)
+        .select_related(*LIST_RELATED)
+        .order_by("handling_due_date", "pk")
+    )
+
+
+def trace(document: Document) -> QuerySet[DocumentEvent]:
+    return document.events.select_related("actor").order_by("at", "pk")
+
+
+def registers_visible(user) -> QuerySet[RegisterBook]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return RegisterBook.objects.none()
+    books = RegisterBook.objects.select_related("unit")
+    if user.is_superuser:
+        return books
+    return books.filter(unit__in=units_in_scope(user, "documents", "view_document").values("pk"))
+
+
+def register_entries(book: RegisterBook) -> QuerySet[Document]:
+    """The register's lines in number order (Appendix IV)."""
+    return (
+        book.documents.select_related("unit", "lead_handler")
+        .prefetch_related("recipients")
+        .order_by("ordinal")
+    )

@@ -1,0 +1,82 @@
+"""Register books and numbers (Decree 30/2020 Art. 15 and 22).
+
+A number is taken under a row lock on the register book, in the caller's transaction: two
+clerks issuing at once get consecutive numbers, and a rolled-back issue gives its number back
+(the book's counter rolls back with it), so numbers are never duplicated nor skipped.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from cqs.core.exceptions import Conflict
+from cqs.documents.choices import Direction, IncomingStatus, Secrecy
+from cqs.documents.models import Document, RegisterBook
+
+
+def register_book_get(*, unit, year: int, direction: str, secret: bool) -> RegisterBook:
+    """The register book, opened on first use."""
+    book = RegisterBook.objects.filter(unit=unit, year=year, direction=direction, secret=secret).first()
+    if book is not None:
+        return book
+    try:
+        with transaction.atomic():
+            return RegisterBook.objects.create(unit=unit, year=year, direction=direction, secret=secret)
+    except IntegrityError:
+        # Another clerk opened it at the same moment.
+        return RegisterBook.objects.get(unit=unit, year=year, direction=direction, secret=secret)
+
+
+def register_number_take(*, unit, year: int, direction: str, secrecy: int) -> tuple[RegisterBook, int]:
+    """Take the next number of the book; must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("register_number_take must be called inside transaction.atomic()")
+    book = register_book_get(unit=unit, year=year, direction=direction, secret=secrecy != Secrecy.NONE)
+    book = RegisterBook.objects.select_for_update().get(pk=book.pk)
+    RegisterBook.objects.filter(pk=book.pk).update(last_number=F("last_number") + 1)
+    book.refresh_from_db(fields=["last_number"])
+    return book, book.last_number
+
+
+def duplicates_find(
+    *, unit, organ_id: str, organ_name: str, code_number: str, code_notation: str, exclude=None
+):
+    """Incoming documents of ``unit`` with the same number, symbol and issuer (Appendix VI Part I)."""
+    if not code_number:
+        return Document.objects.none()
+    issuer = Q(organ_id=organ_id) if organ_id else Q(organ_name__iexact=organ_name)
+    bare = code_number.strip().lstrip("0") or "0"
+    found = Document.objects.filter(
+        issuer,
+        unit=unit,
+        direction=Direction.INCOMING,
+        code_number__in={code_number.strip(), bare, bare.zfill(2)},
+        code_notation__iexact=code_notation,
+    ).exclude(status__in=[IncomingStatus.REJECTED, IncomingStatus.RECALLED])
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return found
+
+
+def duplicate_refuse(document: Document) -> None:
+    """Raise ``duplicate_document`` when the unit already registered this document."""
+    twin = duplicates_find(
+        unit=document.unit,
+        organ_id=document.organ_id,
+        organ_name=document.organ_name,
+        code_number=document.code_number,
+        code_notation=document.code_notation,
+        exclude=document,
+    ).first()
+    if twin is not None:
+        raise Conflict(
+            "duplicate_document",
+            _(
+                "Văn bản số %(number)s của %(issuer)s đã có trong sổ (số đến %(arrival)s). "
+                "Kiểm tra lại, hoặc xác nhận vào sổ lần nữa."
+            )
+            % {"number": twin.number_symbol, "issuer": twin.organ_name, "arrival": twin.ordinal or "–"},
+            field="code_number",
+        )

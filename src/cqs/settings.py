@@ -307,7 +307,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("CQS_LOG_LEVEL", "INFO")},
     # Authlib logs the PKCE code_verifier at DEBUG.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "authlib": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "authlib": {"level": "INFO"},
+        # fpdf2 subsets fonts with fontTools, which logs a dozen INFO lines per PDF.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 CQS_PROVINCE_NAME = os.environ.get("CQS_PROVINCE_NAME", "Vĩnh Phúc")

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("cqs.onestop.api.urls")),
     path("", include("cqs.onestop.api.urls_stats")),
     path("dvcqg/", include("cqs.onestop.api.dvcqg")),
+    path("", include("cqs.documents.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("orgs/", include("cqs.orgs.urls")),
     path("plans/", include("cqs.plans.urls")),
     path("onestop/", include("cqs.onestop.urls")),
+    path("van-ban/", include("cqs.documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

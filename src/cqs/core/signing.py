@@ -564,6 +564,18 @@ def _simple_signer(key, cert: x509.Certificate, ca: CA) -> signers.SimpleSigner:
     )
 
 
+def _bytes_reserved(cert: x509.Certificate, ca: CA) -> int:
+    """Room for the signature container when no timestamp goes in: its size is known closely.
+
+    pyHanko otherwise builds and encodes a whole dummy signature first to measure it, a third of
+    the time of a signature (bench/bench_signing.py). The container holds both certificates, the
+    signed attributes (~300 bytes) and the signature value (72 bytes ECDSA, up to 512 RSA-4096);
+    2 KiB covers the rest with room to spare. Doubled: the PDF stores it in hexadecimal.
+    """
+    der = serialization.Encoding.DER
+    return 2 * (len(cert.public_bytes(der)) + len(ca.cert.public_bytes(der)) + 2048)
+
+
 def _sign_failed() -> ServiceError:
     return ServiceError(
         "pdf_sign_failed",
@@ -615,14 +627,17 @@ def pdf_sign(
         field_spec, style = field_appearance(
             writer=writer, field_name=field_name, stamp=stamp, signer_name=name, unit_name=unit.name
         )
+        timestamper = _timestamper() if timestamp else None
         pdf_signer = signers.PdfSigner(
             meta,
             signer=_simple_signer(key, cert, ca),
-            timestamper=_timestamper() if timestamp else None,
+            timestamper=timestamper,
             stamp_style=style,
             new_field_spec=field_spec,
         )
-        out = _outside_event_loop(pdf_signer.sign_pdf, writer)
+        # With a timestamp the token's size is the TSA's business: let pyHanko measure it.
+        reserved = None if timestamper is not None else _bytes_reserved(cert, ca)
+        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=reserved)
     except _TsaUnavailable:
         raise _tsa_unavailable() from None
     except (PdfError, SigningError):

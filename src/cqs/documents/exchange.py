@@ -76,7 +76,11 @@ def edoc_package(document: Document, recipients: list[Recipient], bussiness: int
         for index, stored in enumerate(files, start=1)
         if bussiness != BussinessDocType.RECALL
     )
-    replaced = document.replaces
+    # An update or a replacement names the document it supersedes; a recall (or a new document)
+    # names the document itself, even when that one had replaced another.
+    superseded = (
+        document.replaces if bussiness in (BussinessDocType.UPDATE, BussinessDocType.REPLACE) else None
+    )
     header = edxml.MessageHeader(
         from_=_organ(document.unit),
         to=tuple(edxml.Organ(organ_id=r.organ_id, organ_name=r.organ_name) for r in recipients),
@@ -104,7 +108,7 @@ def edoc_package(document: Document, recipients: list[Recipient], bussiness: int
         bussiness=edxml.Bussiness(
             bussiness_doc_type=bussiness,
             bussiness_doc_reason=document.bussiness_reason,
-            document_id=replaced.document_id if replaced is not None else document.document_id,
+            document_id=superseded.document_id if superseded is not None else document.document_id,
         ),
         attachments=attachments,
     )
@@ -213,19 +217,33 @@ class PollCounts:
 
 def axis_poll(client=None) -> PollCounts:
     """Fetch what waits for us on the axis, documents then status packages, and record it."""
+    from cqs.documents.vdxp import VdxpError
+
     client = client or _client()
     counts = PollCounts()
     for kind in ("edoc", "status"):
         for item in client.received_list(messagetype=kind):
             axis_id = str(item.doc_id)
-            if AxisMessage.objects.filter(axis_id=axis_id).exists():
-                # Stored before, but the acknowledgement did not reach the axis: say it again.
-                counts.seen_before += 1
-                client.update_status(axis_id, "done")
+            # One package that cannot be fetched or stored must not hold up the others behind it:
+            # it stays on the axis (not acknowledged) and is tried again at the next poll.
+            try:
+                if AxisMessage.objects.filter(axis_id=axis_id).exists():
+                    # Stored before, but the acknowledgement did not reach the axis: say it again.
+                    counts.seen_before += 1
+                    client.update_status(axis_id, "done")
+                    continue
+                data = client.get_edoc(axis_id)
+                counts.received += 1
+                result = axis_message_receive(axis_id=axis_id, kind=kind, data=data, to_organ=item.to_organ)
+            except VdxpError as exc:
+                logger.warning("axis package %s not received: %s", axis_id, exc.message)
+                counts.errors.append(exc.code)
                 continue
-            data = client.get_edoc(axis_id)
-            counts.received += 1
-            result = axis_message_receive(axis_id=axis_id, kind=kind, data=data)
+            except Exception as exc:
+                # The class name only: the message may quote the package's content.
+                logger.error("axis package %s not stored: %s", axis_id, type(exc).__name__)
+                counts.errors.append("processing_failed")
+                continue
             if result is None:
                 counts.seen_before += 1
             elif result.error_code:
@@ -238,14 +256,17 @@ def axis_poll(client=None) -> PollCounts:
     return counts
 
 
-def axis_message_receive(*, axis_id: str, kind: str, data: bytes) -> AxisMessage | None:
-    """Store and process one package; ``None`` when it was already stored (a second poller)."""
+def axis_message_receive(*, axis_id: str, kind: str, data: bytes, to_organ: str = "") -> AxisMessage | None:
+    """Store and process one package; ``None`` when it was already stored (a second poller).
+
+    ``to_organ`` is the recipient organ the axis queued this copy for (its list's ``to``).
+    """
     try:
         with transaction.atomic():
             message = AxisMessage.objects.create(
                 axis_id=axis_id, kind=kind, package=data, sha256=hashlib.sha256(data).hexdigest()
             )
-            _process(message, data)
+            _process(message, data, to_organ)
             message.processed_at = timezone.now()
             message.save(update_fields=["processed_at", "error_code", "error"])
             outbox_enqueue_many([("documents.axis.ack", {"axis_id": axis_id}, f"documents.ack:{axis_id}")])
@@ -266,7 +287,20 @@ def _refuse(message: AxisMessage, code: str, text: str) -> None:
     )
 
 
-def _process(message: AxisMessage, data: bytes) -> None:
+def _addressed(package: edxml.EdocPackage, to_organ: str) -> list[edxml.Organ]:
+    """The recipients of ``package`` that this copy is ours to handle for.
+
+    The axis queues one copy per recipient organ and names it: a package also addressed to
+    another province's organs must be neither registered nor answered for them (the axis would
+    refuse a status package sent in their name). When the axis does not name the organ, every
+    recipient is looked at.
+    """
+    organs = list(package.header.to)
+    mine = [organ for organ in organs if to_organ and organ.organ_id == to_organ]
+    return mine[:1] or organs
+
+
+def _process(message: AxisMessage, data: bytes, to_organ: str = "") -> None:
     try:
         package = edxml.parse(data)
     except edxml.EdxmlError as exc:
@@ -286,23 +320,33 @@ def _process(message: AxisMessage, data: bytes) -> None:
             "invalid_package_signature",
             _("Chữ ký số của gói tin không hợp lệ (gói tin đã bị thay đổi)."),
         )
+    organs = _addressed(package, to_organ)
     if problem is not None:
         _refuse(message, *problem)
-        _reply_to_sender(package, St.REJECTED, problem[1])
+        _reply_to_sender(message, package, St.REJECTED, problem[1], as_organ=organs[0])
         return
     bussiness = package.bussiness.bussiness_doc_type if package.bussiness else BussinessDocType.NEW
     if bussiness == BussinessDocType.RECALL:
-        _recall_received(message, package)
+        _recall_received(message, package, organs)
         return
-    _edoc_received(message, package, check)
+    _edoc_received(message, package, check, organs)
 
 
 def _reply_to_sender(
-    package: edxml.EdocPackage, code: str, text: str, *, as_organ: edxml.Organ | None = None
+    message: AxisMessage,
+    package: edxml.EdocPackage,
+    code: str,
+    text: str,
+    *,
+    as_organ: edxml.Organ | None = None,
 ) -> None:
     """A status package about a package that made no document here (refused, unknown)."""
+    from cqs.orgs.models import OrgUnit
+
     header = package.header
     me = as_organ or (header.to[0] if header.to else edxml.Organ())
+    # Signed with the seal of the answering unit when it is one of ours, as every other status is.
+    unit = OrgUnit.objects.filter(identifier=me.organ_id).only("pk").first() if me.organ_id else None
     payload = {
         "from_id": me.organ_id,
         "from_name": me.organ_name,
@@ -317,9 +361,11 @@ def _reply_to_sender(
         "description": str(text)[:500],
         "at": timezone.now().isoformat(),
         "staff": "",
-        "unit": None,
+        "unit": unit.pk if unit is not None else None,
     }
-    status_enqueue(payload, key=f"{header.document_id}:{me.organ_id}:{code}")
+    # Keyed by the package received, not by its DocumentId: a sender who resends a refused
+    # document must get an answer about the new package too.
+    status_enqueue(payload, key=f"{message.axis_id}:{me.organ_id}:{code}")
 
 
 def _type_code(name: str) -> str:
@@ -356,7 +402,9 @@ def _meta(package: edxml.EdocPackage) -> dict:
     }
 
 
-def _edoc_received(message: AxisMessage, package: edxml.EdocPackage, check) -> None:
+def _edoc_received(
+    message: AxisMessage, package: edxml.EdocPackage, check, organs: list[edxml.Organ]
+) -> None:
     from cqs.documents.services.incoming import incoming_receive, signatures_ok, status_report
     from cqs.orgs.models import OrgUnit
 
@@ -365,7 +413,7 @@ def _edoc_received(message: AxisMessage, package: edxml.EdocPackage, check) -> N
     if len(pdfs) != len(package.attachments) or not pdfs:
         text = _("Tệp đính kèm phải là PDF và gói tin phải có ít nhất một tệp.")
         _refuse(message, "invalid_attachment", text)
-        _reply_to_sender(package, St.REJECTED, text)
+        _reply_to_sender(message, package, St.REJECTED, text, as_organ=organs[0])
         return
     files = [
         (a.name or f"{a.content_id}.pdf", a.data, FileRole.MAIN if i == 0 else FileRole.APPENDIX)
@@ -380,7 +428,7 @@ def _edoc_received(message: AxisMessage, package: edxml.EdocPackage, check) -> N
         "trusted": check.trusted,
     }
     unknown = []
-    for organ in package.header.to:
+    for organ in organs:
         unit = OrgUnit.objects.filter(identifier=organ.organ_id).first()
         if unit is None or not unit.is_valid_on(today):
             unknown.append(organ)
@@ -404,7 +452,7 @@ def _edoc_received(message: AxisMessage, package: edxml.EdocPackage, check) -> N
             )
         except ServiceError as exc:
             _refuse(message, exc.error_code, exc.detail)
-            _reply_to_sender(package, St.REJECTED, exc.detail, as_organ=organ)
+            _reply_to_sender(message, package, St.REJECTED, exc.detail, as_organ=organ)
             return
         message.documents.add(document)
         pdf_report = [r for r in document.signature_report if not r.get("package")]
@@ -417,7 +465,7 @@ def _edoc_received(message: AxisMessage, package: edxml.EdocPackage, check) -> N
     for organ in unknown:
         text = _("Mã cơ quan nhận %(code)s không có trong hệ thống.") % {"code": organ.organ_id}
         _refuse(message, "unknown_organ", text)
-        _reply_to_sender(package, St.REJECTED, text, as_organ=organ)
+        _reply_to_sender(message, package, St.REJECTED, text, as_organ=organ)
 
 
 def _reject_arrived(document: Document, text: str) -> None:
@@ -452,13 +500,13 @@ def _supersede_link(document: Document, package: edxml.EdocPackage) -> None:
         )
 
 
-def _recall_received(message: AxisMessage, package: edxml.EdocPackage) -> None:
+def _recall_received(message: AxisMessage, package: edxml.EdocPackage, organs: list[edxml.Organ]) -> None:
     from cqs.documents.services.incoming import incoming_recall_by_sender
     from cqs.orgs.models import OrgUnit
 
     target = (package.bussiness.document_id if package.bussiness else "") or package.header.document_id
     reason = package.bussiness.bussiness_doc_reason if package.bussiness else ""
-    for organ in package.header.to:
+    for organ in organs:
         unit = OrgUnit.objects.filter(identifier=organ.organ_id).first()
         found = (
             list(
@@ -472,7 +520,7 @@ def _recall_received(message: AxisMessage, package: edxml.EdocPackage) -> None:
         if not found:
             text = _("Không tìm thấy văn bản %(id)s để thu hồi.") % {"id": target}
             _refuse(message, "recall_unknown_document", text)
-            _reply_to_sender(package, "16", text, as_organ=organ)
+            _reply_to_sender(message, package, "16", text, as_organ=organ)
             continue
         for document in found:
             incoming_recall_by_sender(document=document, reason=reason)

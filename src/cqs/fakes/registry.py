@@ -61,6 +61,12 @@ def _sms():
     return sms.make_app(token=settings.CQS_SMS_TOKEN)
 
 
+def _tsa():
+    from cqs.fakes import tsa
+
+    return tsa.make_app_from_pki()
+
+
 def _vneid():
     try:
         from cqs.fakes import vneid
@@ -123,6 +129,7 @@ FAKES: list[tuple[str, str, Callable[[], object | None]]] = [
     ("dvcqg", "CQS_DVCQG_URL", _dvcqg),
     ("sms", "CQS_SMS_URL", _sms),
     ("vneid", "CQS_VNEID_ISSUER", _vneid),
+    ("tsa", "CQS_TSA_URL", _tsa),
     ("vdxp", "CQS_VDXP_URL", _vdxp),
 ]
 

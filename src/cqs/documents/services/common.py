@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 from django.core.files.base import ContentFile
@@ -150,8 +151,22 @@ def fold(text: str) -> str:
     return text.replace("đ", "d")
 
 
+# A search word: letters and digits. Both engines then split the stored text the same way (on
+# spaces): PostgreSQL's parser would otherwise index "01/QĐ-UBND" as '01/q' and 'đ-ubnd'.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` as the search index holds them: NFC, lower case, letters and digits."""
+    return _WORD.findall(unicodedata.normalize("NFC", (text or "").lower()))
+
+
 def search_text_build(document: Document, extra: str = "") -> str:
-    """The searchable text: the exact words first, then the same words folded (no diacritics)."""
+    """The searchable text: the exact words first, then the same words folded (no diacritics).
+
+    ``extra`` is more text to find the document by (the attachment's text). Keeping the exact
+    words lets a query typed with diacritics rank the documents that have that exact form first.
+    """
     parts = [
         document.number_symbol,
         document.type_name,
@@ -161,6 +176,6 @@ def search_text_build(document: Document, extra: str = "") -> str:
         document.description,
         extra,
     ]
-    exact = " ".join(p for p in parts if p).lower()
+    exact = " ".join(search_words(" ".join(p for p in parts if p)))
     folded = fold(exact)
     return exact if folded == exact else f"{exact} {folded}"

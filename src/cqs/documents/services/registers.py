@@ -7,8 +7,8 @@ clerks issuing at once get consecutive numbers, and a rolled-back issue gives it
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cqs.core.exceptions import Conflict
@@ -30,14 +30,30 @@ def register_book_get(*, unit, year: int, direction: str, secret: bool) -> Regis
 
 
 def register_number_take(*, unit, year: int, direction: str, secrecy: int) -> tuple[RegisterBook, int]:
-    """Take the next number of the book; must run inside the caller's transaction."""
+    """Take the next number of the book; must run inside the caller's transaction.
+
+    One ``UPDATE … RETURNING`` both row-locks the book until the transaction ends and reads the
+    new number (PostgreSQL and SQLite ≥ 3.35 both support it); the book is opened on first use.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("register_number_take must be called inside transaction.atomic()")
-    book = register_book_get(unit=unit, year=year, direction=direction, secret=secrecy != Secrecy.NONE)
-    book = RegisterBook.objects.select_for_update().get(pk=book.pk)
-    RegisterBook.objects.filter(pk=book.pk).update(last_number=F("last_number") + 1)
-    book.refresh_from_db(fields=["last_number"])
-    return book, book.last_number
+    secret = secrecy != Secrecy.NONE
+    table = RegisterBook._meta.db_table
+    sql = (
+        f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 (table name is ours)
+        "WHERE unit_id = %s AND year = %s AND direction = %s AND secret = %s RETURNING id, last_number"
+    )
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [unit.pk, year, direction, secret])
+            row = cursor.fetchone()
+        if row is not None:
+            book = RegisterBook(
+                pk=row[0], unit=unit, year=year, direction=direction, secret=secret, last_number=row[1]
+            )
+            return book, row[1]
+        register_book_get(unit=unit, year=year, direction=direction, secret=secret)
+    raise RuntimeError("the register book could not be opened")
 
 
 def duplicates_find(
@@ -62,14 +78,19 @@ def duplicates_find(
 
 def duplicate_refuse(document: Document) -> None:
     """Raise ``duplicate_document`` when the unit already registered this document."""
-    twin = duplicates_find(
-        unit=document.unit,
-        organ_id=document.organ_id,
-        organ_name=document.organ_name,
-        code_number=document.code_number,
-        code_notation=document.code_notation,
-        exclude=document,
-    ).first()
+    twin = (
+        duplicates_find(
+            unit=document.unit,
+            organ_id=document.organ_id,
+            organ_name=document.organ_name,
+            code_number=document.code_number,
+            code_notation=document.code_notation,
+            exclude=document,
+        )
+        .order_by()
+        .values("code_number", "code_notation", "organ_name", "ordinal")
+        .first()
+    )
     if twin is not None:
         raise Conflict(
             "duplicate_document",
@@ -77,6 +98,10 @@ def duplicate_refuse(document: Document) -> None:
                 "Văn bản số %(number)s của %(issuer)s đã có trong sổ (số đến %(arrival)s). "
                 "Kiểm tra lại, hoặc xác nhận vào sổ lần nữa."
             )
-            % {"number": twin.number_symbol, "issuer": twin.organ_name, "arrival": twin.ordinal or "–"},
+            % {
+                "number": f"{twin['code_number']}/{twin['code_notation']}",
+                "issuer": twin["organ_name"],
+                "arrival": twin["ordinal"] or "–",
+            },
             field="code_number",
         )

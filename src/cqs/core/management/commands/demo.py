@@ -5,12 +5,13 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 
 # In dependency order: the units first, then the plan (lead units), then the accounts (units, roles),
-# then the procedure catalogue (implementing units).
+# then the procedure catalogue (implementing units), then the documents (accounts, units).
 LOADERS = (
     "cqs.orgs.demo",
     "cqs.plans.demo",
     "cqs.accounts.demo",
     "cqs.onestop.demo",
+    "cqs.documents.demo",
 )
 DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published demo password, printed on purpose
 

@@ -106,6 +106,10 @@ class Command(BaseCommand):
         commands = {"web": web}
         if not no_tasks:
             commands["tasks"] = [sys.executable, "-m", "cqs.manage", "db_worker", "--no-reload"]
+            # The document axis is polled by a task that books its own next run: book the first.
+            from cqs.documents.tasks import schedule_axis_poll
+
+            schedule_axis_poll()
         if fakes:
             from cqs.fakes.registry import fake_apps_from_settings
 

@@ -1,0 +1,1 @@
+"""The documents REST API (văn bản đi, văn bản đến, sổ đăng ký), under /api/v1/."""

@@ -72,7 +72,7 @@ MODULES: tuple[Module, ...] = (
         code="documents",
         name=_("Quản lý văn bản"),
         description=_("Văn bản đến, văn bản đi, xử lý và ký số văn bản điện tử."),
-        available=False,
+        url_name="documents:dashboard",
     ),
     Module(
         code="reporting",

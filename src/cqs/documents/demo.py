@@ -255,7 +255,7 @@ def _tsa_reachable() -> bool:
 
 
 @contextlib.contextmanager
-def _timestamps_or_none(log):
+def timestamps_or_none(log):
     """Sign with timestamps when the TSA answers; without them (PAdES B-B) when it does not."""
     if _tsa_reachable():
         yield
@@ -440,7 +440,7 @@ def _nghe_an_package(number: str, notation: str, type_name: str, subject: str, u
     return edxml_sign(edxml.build(package), key=key, cert=cert)
 
 
-def _nghe_an(province: OrgUnit, log) -> int:
+def nghe_an_send(*, province: OrgUnit, log: Callable[[str], None]) -> int:
     """Nghệ An sends its documents through the fake axis; we poll for them. The count received."""
     from cqs.documents.exchange import axis_poll
     from cqs.documents.vdxp import VdxpClient, VdxpError, client_from_settings
@@ -496,11 +496,11 @@ def load_demo(*, log: Callable[[str], None]) -> None:
     if absent:
         log(f"documents: thiếu tài khoản minh họa {', '.join(absent)} (accounts); bỏ qua văn bản minh họa.")
         return
-    with _timestamps_or_none(log):
+    with timestamps_or_none(log):
         if Document.objects.filter(unit__in=units.values(), direction=Direction.OUTGOING).exists():
             log("documents: đã có văn bản đi tại đơn vị minh họa; không tạo thêm.")
         else:
             with transaction.atomic():
                 made = _local_set(units, people)
             log(f"documents: {made} văn bản minh họa giữa UBND tỉnh Phú Thọ và Phường Vĩnh Phúc.")
-        _nghe_an(units[PROVINCE], log)
+        nghe_an_send(province=units[PROVINCE], log=log)

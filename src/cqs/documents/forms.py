@@ -248,10 +248,26 @@ class NoteForm(forms.Form):
     note = _text_area(_("Ý kiến"))
 
 
+def _official_label(user) -> str:
+    profile = getattr(user, "official_profile", None)
+    position = getattr(profile, "position", "")
+    return f"{user} — {position}" if position else str(user)
+
+
+class OfficialChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _official_label(obj)
+
+
+class OfficialsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _official_label(obj)
+
+
 class AssignForm(forms.Form):
-    lead = forms.ModelChoiceField(label=_("Người chủ trì xử lý"), queryset=None)
-    co = forms.ModelMultipleChoiceField(label=_("Người phối hợp"), queryset=None, required=False)
-    info = forms.ModelMultipleChoiceField(label=_("Người nhận để biết"), queryset=None, required=False)
+    lead = OfficialChoiceField(label=_("Người chủ trì xử lý"), queryset=None)
+    co = OfficialsChoiceField(label=_("Người phối hợp"), queryset=None, required=False)
+    info = OfficialsChoiceField(label=_("Người nhận để biết"), queryset=None, required=False)
     due_date = _date_field(_("Hạn xử lý"))
     instruction = _text_area(_("Ý kiến chỉ đạo"))
 
@@ -275,7 +291,7 @@ class FileForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    signer = forms.ModelChoiceField(label=_("Trình ký"), queryset=None)
+    signer = OfficialChoiceField(label=_("Trình ký"), queryset=None)
     note = _text_area(_("Ý kiến"))
 
     def __init__(self, *args, signers=None, **kwargs):

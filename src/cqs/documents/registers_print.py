@@ -24,7 +24,7 @@ minute or more with those.
 from __future__ import annotations
 
 import io
-import logging
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,14 +45,13 @@ from cqs.documents.choices import (
 )
 from cqs.documents.models import Document, RegisterBook
 
-logger = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Column:
     title: str
     width_mm: float  # in the PDF; the Excel width follows from it
     align: str = "L"
+    ordinal: bool = False  # a number in the register: printed with its leading zero
 
 
 # Widths add up to 267 mm: A4 landscape (297 mm) less the margins below.
@@ -70,7 +69,7 @@ OUTGOING_COLUMNS = (
 )
 INCOMING_COLUMNS = (
     Column(gettext_lazy("Ngày đến"), 19, "C"),
-    Column(gettext_lazy("Số đến"), 12, "C"),
+    Column(gettext_lazy("Số đến"), 12, "C", ordinal=True),
     Column(gettext_lazy("Tác giả"), 34),
     Column(gettext_lazy("Số, ký hiệu văn bản"), 25),
     Column(gettext_lazy("Ngày tháng văn bản"), 19, "C"),
@@ -205,18 +204,20 @@ def register_filename(book: RegisterBook, extension: str) -> str:
     return f"so-van-ban-{kind}{secret}-{book.year}-{unit}.{extension}"
 
 
-def _text(value) -> str:
+def _text(value, *, ordinal: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, int):
-        return f"{value:02d}"  # Appendix I: numbers below 10 take a leading zero
-    return str(value)
+        # Appendix I: register numbers below 10 take a leading zero; counts do not.
+        return f"{value:02d}" if ordinal else str(value)
+    # The font's widths are those of precomposed letters: "ế" as one character, not e + marks.
+    return unicodedata.normalize("NFC", str(value))
 
 
 def _number_of(book: RegisterBook, line: list) -> str:
-    return line[0] if book.direction == Direction.OUTGOING else _text(line[1])
+    return line[0] if book.direction == Direction.OUTGOING else _text(line[1], ordinal=True)
 
 
 def _date_of(book: RegisterBook, line: list) -> date | None:
@@ -226,25 +227,40 @@ def _date_of(book: RegisterBook, line: list) -> date | None:
 # ----- PDF ---------------------------------------------------------------------------------------
 
 
-class _Wrapper:
-    """Greedy word wrapping with each word measured once (registers repeat their words a lot)."""
+class _Measure:
+    """Text widths in one font style, from the font's own advance widths, each word measured once.
 
-    def __init__(self, pdf):
-        self.pdf = pdf
-        self.widths: dict[str, float] = {}
-        self.space = pdf.get_string_width(" ")
+    fpdf2's ``get_string_width`` goes through its text-fragment machinery on every call; a year's
+    book asks for tens of thousands of widths, and registers repeat their words a lot.
+    """
 
-    def width(self, word: str) -> float:
-        found = self.widths.get(word)
+    def __init__(self, pdf, style: str, size_pt: float):
+        from cqs.core.printing import FONT_FAMILY
+
+        pdf.set_font(FONT_FAMILY, style, size_pt)
+        self.style, self.size_pt = style, size_pt
+        self.advances = pdf.current_font.cw
+        self.factor = size_pt * 0.001 / pdf.k  # font units to mm
+        self.cache: dict[str, float] = {}
+        self.space = self.width(" ")
+
+    def use(self, pdf) -> None:
+        from cqs.core.printing import FONT_FAMILY
+
+        pdf.set_font(FONT_FAMILY, self.style, self.size_pt)
+
+    def width(self, text: str) -> float:
+        found = self.cache.get(text)
         if found is None:
-            found = self.widths[word] = self.pdf.get_string_width(word)
+            advances = self.advances
+            found = self.cache[text] = sum(advances[ord(char)] for char in text) * self.factor
         return found
 
     def _pieces(self, word: str, room: float) -> list[str]:
         """A word wider than the column, cut where it must be (a long code or address)."""
         pieces, current = [], ""
         for char in word:
-            if current and self.pdf.get_string_width(current + char) > room:
+            if current and self.width(current + char) > room:
                 pieces.append(current)
                 current = char
             else:
@@ -252,6 +268,7 @@ class _Wrapper:
         return [*pieces, current]
 
     def wrap(self, text: str, room: float) -> list[str]:
+        """Greedy word wrapping of ``text`` into lines at most ``room`` mm wide."""
         lines: list[str] = []
         for paragraph in text.split("\n"):
             words: list[str] = []
@@ -273,6 +290,18 @@ class _Wrapper:
                     words.append(word)
             lines.append(" ".join(words))
         return lines
+
+    def cells(self, values: list[str], columns, *, centred: bool = False) -> tuple[list, float]:
+        """Each value wrapped in its column, every line with its x offset; and the row's height."""
+        cells = []
+        for value, column in zip(values, columns, strict=True):
+            room = column.width_mm - 2 * PAD_MM
+            lines = self.wrap(value, room)
+            if centred or column.align == "C":
+                cells.append([(line, max((room - self.width(line)) / 2, 0)) for line in lines])
+            else:
+                cells.append([(line, 0.0) for line in lines])
+        return cells, max(len(lines) for lines in cells) * LINE_MM + 2 * PAD_MM
 
 
 def _new_pdf(fonts):
@@ -305,10 +334,9 @@ def _cover(pdf, book: RegisterBook, lines: list[list], printed_on: date) -> None
     width = PAGE_W_MM - MARGINS_MM["left"] - MARGINS_MM["right"]
     unit = book.unit
     pdf.set_xy(MARGINS_MM["left"], MARGINS_MM["top"])
-    parent = unit.parent.name.upper() if unit.parent_id else ""
-    if parent:
+    if unit.parent_id:
         pdf.set_font(FONT_FAMILY, "", 12)
-        pdf.cell(110, 5.5, parent, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(110, 5.5, unit.parent.name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.multi_cell(110, 5.5, unit.name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -331,46 +359,40 @@ def _cover(pdf, book: RegisterBook, lines: list[list], printed_on: date) -> None
             )
     pdf.cell(width, 6.5, " – ".join(details), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "I", 10)
-    pdf.cell(
-        width,
-        5,
-        _("In ngày %(date)s") % {"date": _text(printed_on)},
-        align="R",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    printed = _("In ngày %(date)s") % {"date": _text(printed_on)}
+    pdf.cell(width, 5, printed, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 
-def _draw_row(pdf, wrapped: list[list[str]], columns, y: float, height: float) -> None:
+def _draw_row(pdf, cells: list, columns, y: float, height: float) -> None:
     x = MARGINS_MM["left"]
-    baseline = PAD_MM + LINE_MM * 0.75
-    for lines, column in zip(wrapped, columns, strict=True):
+    baseline = y + PAD_MM + LINE_MM * 0.75
+    for lines, column in zip(cells, columns, strict=True):
         pdf.rect(x, y, column.width_mm, height)
-        room = column.width_mm - 2 * PAD_MM
-        for index, line in enumerate(lines):
-            if not line:
-                continue
-            offset = (room - pdf.get_string_width(line)) / 2 if column.align == "C" else 0
-            pdf.text(x + PAD_MM + max(offset, 0), y + baseline + index * LINE_MM, line)
+        for index, (line, offset) in enumerate(lines):
+            if line:
+                pdf.text(x + PAD_MM + offset, baseline + index * LINE_MM, line)
         x += column.width_mm
 
 
-def _heading(pdf, wrapper: _Wrapper, columns, y: float) -> float:
-    """The column titles and their numbers (1)…(10), as in the decree; returns the next y."""
-    from cqs.core.printing import FONT_FAMILY
+class _Heading:
+    """The column titles and their numbers (1)…(10) as the decree prints them, on every page."""
 
-    pdf.set_font(FONT_FAMILY, "B", HEADING_PT)
-    titles = [wrapper.wrap(str(c.title), c.width_mm - 2 * PAD_MM) for c in columns]
-    height = max(len(t) for t in titles) * LINE_MM + 2 * PAD_MM
-    centred = [Column(c.title, c.width_mm, "C") for c in columns]
-    _draw_row(pdf, titles, centred, y, height)
-    y += height
-    pdf.set_font(FONT_FAMILY, "I", HEADING_PT)
-    numbers = [[f"({n})"] for n in range(1, len(columns) + 1)]
-    _draw_row(pdf, numbers, centred, y, LINE_MM + 2 * PAD_MM)
-    pdf.set_font(FONT_FAMILY, "", BODY_PT)
-    return y + LINE_MM + 2 * PAD_MM
+    def __init__(self, pdf, columns):
+        self.bold = _Measure(pdf, "B", HEADING_PT)
+        self.italic = _Measure(pdf, "I", HEADING_PT)
+        self.columns = columns
+        self.titles = self.bold.cells([str(c.title) for c in columns], columns, centred=True)
+        numbers = [f"({n})" for n in range(1, len(columns) + 1)]
+        self.numbers = self.italic.cells(numbers, columns, centred=True)
+
+    def draw(self, pdf, y: float) -> float:
+        """Draw at ``y``; the y below it."""
+        for measure, (cells, height) in ((self.bold, self.titles), (self.italic, self.numbers)):
+            measure.use(pdf)
+            _draw_row(pdf, cells, self.columns, y, height)
+            y += height
+        return y
 
 
 def register_pdf(book: RegisterBook, *, printed_on: date | None = None) -> bytes:
@@ -390,21 +412,23 @@ def register_pdf(book: RegisterBook, *, printed_on: date | None = None) -> bytes
         pdf = _new_pdf(fonts)
         pdf.add_page()
         _cover(pdf, book, lines, printed_on)
-        wrapper = _Wrapper(pdf)
-        y = _heading(pdf, wrapper, columns, pdf.get_y())
+        heading = _Heading(pdf, columns)
+        body = _Measure(pdf, "", BODY_PT)
+        y = heading.draw(pdf, pdf.get_y())
         if not lines:
             pdf.set_font(FONT_FAMILY, "I", BODY_PT)
             pdf.text(MARGINS_MM["left"] + PAD_MM, y + LINE_MM + PAD_MM, _("Sổ chưa có văn bản nào."))
+        body.use(pdf)
         for line in lines:
-            wrapped = [
-                wrapper.wrap(_text(value), column.width_mm - 2 * PAD_MM)
-                for value, column in zip(line, columns, strict=True)
+            texts = [
+                _text(value, ordinal=column.ordinal) for value, column in zip(line, columns, strict=True)
             ]
-            height = max(len(cell) for cell in wrapped) * LINE_MM + 2 * PAD_MM
+            cells, height = body.cells(texts, columns)
             if y + height > bottom:
                 pdf.add_page()
-                y = _heading(pdf, wrapper, columns, MARGINS_MM["top"])
-            _draw_row(pdf, wrapped, columns, y, height)
+                y = heading.draw(pdf, MARGINS_MM["top"])
+                body.use(pdf)
+            _draw_row(pdf, cells, columns, y, height)
             y += height
         return bytes(pdf.output())
 
@@ -439,14 +463,14 @@ def register_xlsx(book: RegisterBook) -> bytes:
             sheet.column_dimensions[get_column_letter(index)].width = round(
                 column.width_mm / MM_PER_EXCEL_CHAR + 2
             )
-        for line in register_lines(book):
+        for row, line in enumerate(register_lines(book), start=2):
             sheet.append(line)
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, date):
-                    cell.number_format = "DD/MM/YYYY"
-                elif cell.data_type == "f":
+            for column, value in enumerate(line, start=1):
+                if isinstance(value, date):
+                    sheet.cell(row=row, column=column).number_format = "DD/MM/YYYY"
+                elif isinstance(value, str) and value.startswith("="):
                     # A subject written by another agency is text, never a formula to run.
-                    cell.data_type = "s"
+                    sheet.cell(row=row, column=column).data_type = "s"
         sheet.freeze_panes = "A2"
         sheet.print_title_rows = "1:1"
         sheet.page_setup.orientation = "landscape"

@@ -8,8 +8,8 @@ diacritics also earns a bonus on the documents that hold it exactly, which there
 
 The ranking is bounded so that a word found in half a million documents costs no more than a
 rare one: only the newest ``RANK_WINDOW`` matches (and the newest ``RANK_WINDOW`` exact matches)
-are ranked, and matches are counted up to ``COUNT_CAP``. docs/documents-search.md explains the
-design and the measurements (bench/bench_documents_search.py).
+are ranked and counted; beyond that the page says "more than 1 000" (``SearchPage.total_capped``).
+docs/documents-search.md explains the design and the measurements (bench/bench_documents_search.py).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ logger = logging.getLogger(__name__)
 QUERY_MAX = 200  # characters of the query kept
 TERMS_MAX = 12  # words of the query kept
 PER_PAGE_MAX = 100
-# Matches ranked per query: the newest ones (by registration), and as many exact ones.
+# Matches ranked and counted per query: the newest ones (by registration), and as many exact ones.
 RANK_WINDOW = 1000
-# Matches counted: beyond it the page says "more than 10 000" (SearchPage.total_capped).
+# Documents counted by a list without words (filters only).
 COUNT_CAP = 10_000
 FILTERS = ("type_code", "organ", "unit", "direction", "date_from", "date_to", "urgency", "status")
 
@@ -72,7 +72,7 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchPage:
     items: list[SearchHit]
-    total: int  # matches, counted up to COUNT_CAP
+    total: int  # matches, counted up to RANK_WINDOW (with words) or COUNT_CAP (filters only)
     page: int
     pages: int
     per_page: int
@@ -115,19 +115,20 @@ def documents_search(
         offset = (page - 1) * per_page
         rows = list(documents.select_related(*LIST_RELATED).order_by("-pk")[offset : offset + per_page])
         items = [SearchHit(document=d, rank=0.0, highlight=_highlight(d, set())) for d in rows]
-        return _page(items, counted, page, pages, per_page, query)
+        return _page(items, counted, COUNT_CAP, page, pages, per_page, query)
 
     engine = _engine()
-    matches = documents.filter(engine.match(query.folded))
-    counted = _count(matches)
-    pages = _pages(min(counted, COUNT_CAP, RANK_WINDOW), per_page)
+    # The newest matches, one more than ranked: their number is also the count (capped).
+    newest = _newest(documents.filter(engine.match(query.folded)), RANK_WINDOW + 1)
+    pages = _pages(min(len(newest), RANK_WINDOW), per_page)
     page = min(page, pages)
-    if not counted:
-        return _page([], 0, page, pages, per_page, query)
-    windows = [matches]
+    if not newest:
+        return _page([], 0, RANK_WINDOW, page, pages, per_page, query)
+    candidates = set(newest[:RANK_WINDOW])
     if query.exact != query.folded:
-        windows.append(documents.filter(engine.match(query.exact)))
-    ranked = engine.rank(query, windows, limit=per_page, offset=(page - 1) * per_page)
+        # Older documents holding the exact form still outrank newer ones that only fold to it.
+        candidates.update(_newest(documents.filter(engine.match(query.exact)), RANK_WINDOW))
+    ranked = engine.rank(query, sorted(candidates), limit=per_page, offset=(page - 1) * per_page)
     found = Document.objects.select_related(*LIST_RELATED).in_bulk([pk for pk, _rank in ranked])
     terms = set(query.folded)
     items = [
@@ -135,25 +136,29 @@ def documents_search(
         for pk, rank in ranked
         if pk in found
     ]
-    return _page(items, counted, page, pages, per_page, query)
+    return _page(items, len(newest), RANK_WINDOW, page, pages, per_page, query)
 
 
-def _page(items, counted: int, page: int, pages: int, per_page: int, query: _Query) -> SearchPage:
+def _page(items, counted: int, cap: int, page: int, pages: int, per_page: int, query: _Query) -> SearchPage:
     return SearchPage(
         items=items,
-        total=min(counted, COUNT_CAP),
+        total=min(counted, cap),
         page=page,
         pages=pages,
         per_page=per_page,
-        total_capped=counted > COUNT_CAP,
+        total_capped=counted > cap,
         q=query.text,
         terms=list(query.folded),
     )
 
 
 def _count(queryset: QuerySet) -> int:
-    """Matches counted up to one more than COUNT_CAP: a common word never counts a million rows."""
+    """Rows counted up to one more than COUNT_CAP: a broad filter never counts a million rows."""
     return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def _newest(queryset: QuerySet, limit: int) -> list[int]:
+    return list(queryset.order_by("-pk").values_list("pk", flat=True)[:limit])
 
 
 def _pages(reachable: int, per_page: int) -> int:
@@ -166,9 +171,8 @@ def _int_in(value, name: str, low: int, high: int) -> int:
     except (TypeError, ValueError):
         number = None
     if number is None or number < low:
-        raise ServiceError(
-            "invalid_" + name, _("Giá trị “%(name)s” không hợp lệ.") % {"name": name}, field=name
-        )
+        message = _("Giá trị “%(name)s” không hợp lệ.") % {"name": name}
+        raise ServiceError("invalid_" + name, message, field=name)
     return min(number, high)
 
 
@@ -341,22 +345,12 @@ def _engine():
     raise NotImplementedError(f"documents search: no full-text engine for {vendor}")
 
 
-def _windows_sql(windows: list[QuerySet]) -> tuple[str, list]:
-    """``SELECT id`` of the newest RANK_WINDOW rows of each queryset, as one UNION."""
-    parts, params = [], []
-    for number, queryset in enumerate(windows):
-        sql, part_params = queryset.order_by("-pk").values("pk")[:RANK_WINDOW].query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) w{number}")  # noqa: S608 - Django's own SQL
-        params.extend(part_params)
-    return " UNION ".join(parts), params
-
-
 PG_MATCH = '"documents_document"."search_vector" @@ plainto_tsquery(\'simple\', %s)'
 # Normalisation 32 maps the cover density to rank/(rank+1), below 1, so the exact bonus wins.
 PG_SCORE = "ts_rank_cd(d.search_vector, plainto_tsquery('simple', %s), 32)"
 PG_BONUS = " + CASE WHEN d.search_vector @@ plainto_tsquery('simple', %s) THEN 1 ELSE 0 END"
 PG_RANK = (
-    "SELECT d.id, {score} AS rank FROM documents_document d WHERE d.id IN ({candidates}) "
+    "SELECT d.id, {score} AS rank FROM documents_document d WHERE d.id = ANY(%s) "
     "ORDER BY rank DESC, d.id DESC LIMIT %s OFFSET %s"
 )
 SQLITE_MATCH = (
@@ -388,14 +382,12 @@ class _Postgres:
         return RawSQL(PG_MATCH, [" ".join(words)], output_field=BooleanField())  # noqa: S611 - constant
 
     @staticmethod
-    def rank(query: _Query, windows: list[QuerySet], *, limit: int, offset: int) -> list[tuple[int, float]]:
-        candidates, params = _windows_sql(windows)
+    def rank(query: _Query, ids: list[int], *, limit: int, offset: int) -> list[tuple[int, float]]:
         score, score_params = PG_SCORE, [" ".join(query.folded)]
         if query.exact != query.folded:
             score += PG_BONUS
             score_params.append(" ".join(query.exact))
-        sql = PG_RANK.format(score=score, candidates=candidates)
-        return _fetch(sql, [*score_params, *params, limit, offset])
+        return _fetch(PG_RANK.format(score=score), [*score_params, ids, limit, offset])
 
 
 def _fts_query(words: tuple[str, ...]) -> str:
@@ -409,14 +401,13 @@ class _Sqlite:
         return RawSQL(SQLITE_MATCH, [_fts_query(words)], output_field=BooleanField())  # noqa: S611
 
     @staticmethod
-    def rank(query: _Query, windows: list[QuerySet], *, limit: int, offset: int) -> list[tuple[int, float]]:
-        candidates, params = _windows_sql(windows)
+    def rank(query: _Query, ids: list[int], *, limit: int, offset: int) -> list[tuple[int, float]]:
         score, score_params = SQLITE_SCORE, []
         if query.exact != query.folded:
             score += SQLITE_BONUS
             score_params.append(_fts_query(query.exact))
-        sql = SQLITE_RANK.format(score=score, candidates=candidates)
-        return _fetch(sql, [*score_params, _fts_query(query.folded), *params, limit, offset])
+        sql = SQLITE_RANK.format(score=score, candidates=", ".join(["%s"] * len(ids)))
+        return _fetch(sql, [*score_params, _fts_query(query.folded), *ids, limit, offset])
 
 
 # --- highlights -------------------------------------------------------------------------------

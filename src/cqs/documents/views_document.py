@@ -67,19 +67,19 @@ def _visible(request, pk: int) -> Document:
     return document
 
 
-def officials_with(codename: str, unit):
-    """Active officials holding ``documents.<codename>`` on ``unit`` or above (grants cover the
-    subtree): the people the service will accept for that part."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            grants__unit_id__in=[*unit.ancestor_ids, unit.pk],
-            grants__role__permissions__content_type__app_label="documents",
-            grants__role__permissions__codename=codename,
-        )
-        .distinct()
-        .order_by("full_name", "username")
+def officials_with(codename: str, unit, *, own_unit: bool = False):
+    """Active officials holding ``documents.<codename>`` on ``unit`` or above (a grant covers the
+    subtree): the people the service will accept. ``own_unit`` keeps those who work in the unit
+    itself, so a department's leader is not offered the whole province's staff."""
+    found = User.objects.filter(
+        is_active=True,
+        grants__unit_id__in=[*unit.ancestor_ids, unit.pk],
+        grants__role__permissions__content_type__app_label="documents",
+        grants__role__permissions__codename=codename,
     )
+    if own_unit:
+        found = found.filter(official_profile__unit=unit)
+    return found.select_related("official_profile").distinct().order_by("full_name", "username")
 
 
 def actions_available(user, document: Document) -> list[str]:
@@ -132,8 +132,8 @@ def action_form(action: str, document: Document, data=None, files=None):
     if action in ("opinion", "complete", "return"):
         return NoteForm(data, **kwargs)
     if action == "assign":
-        handlers = officials_with("handle_document", document.unit)
-        readers = officials_with("view_document", document.unit)
+        handlers = officials_with("handle_document", document.unit, own_unit=True)
+        readers = officials_with("view_document", document.unit, own_unit=True)
         initial = {"due_date": document.handling_due_date, "instruction": document.instruction}
         return AssignForm(data, handlers=handlers, readers=readers, initial=initial, **kwargs)
     if action == "upload":

@@ -446,7 +446,8 @@ class SearchHitSerializer(DocumentSummarySerializer):
 
 
 class SearchPageSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Số văn bản khớp, đếm tới một mức trần.")
+    total_capped = serializers.BooleanField(help_text="Có nhiều văn bản khớp hơn `total`.")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     per_page = serializers.IntegerField()

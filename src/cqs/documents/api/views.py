@@ -303,29 +303,24 @@ class DocumentSearchView(_DocumentsView):
         data = dict(query.validated_data)
         q, page, per_page = data.pop("q").strip(), data.pop("page"), data.pop("per_page")
         found = _documents_search()(user=request.user, q=q, filters=data, page=page, per_page=per_page)
-        # The page's documents again in one query, with what the rows show: the search may have
-        # loaded them bare.
-        ids = [hit.document.pk for hit in found.items]
-        documents = Document.objects.select_related(*selectors.LIST_RELATED).in_bulk(ids)
         context = {"request": request}
         results = [
             {
-                **DocumentSummarySerializer(documents[hit.document.pk], context=context).data,
+                **DocumentSummarySerializer(hit.document, context=context).data,
                 "rank": float(hit.rank or 0),
                 "highlight": str(hit.highlight or ""),
             }
             for hit in found.items
-            if hit.document.pk in documents
         ]
-        return Response(
-            {
-                "total": found.total,
-                "page": found.page,
-                "pages": found.pages,
-                "per_page": found.per_page,
-                "results": results,
-            }
-        )
+        body = {
+            "total": found.total,
+            "total_capped": bool(getattr(found, "total_capped", False)),
+            "page": found.page,
+            "pages": found.pages,
+            "per_page": found.per_page,
+            "results": results,
+        }
+        return Response(body)
 
 
 # --- one document ------------------------------------------------------------------------------

@@ -38,10 +38,10 @@ def require(user, permission: str, unit, message: str) -> None:
 def locked(document: Document | int) -> Document:
     """The document's row, locked for the rest of the transaction."""
     pk = document.pk if isinstance(document, Document) else document
-    found = Document.objects.select_for_update().select_related("unit").filter(pk=pk).first()
-    if found is None:
-        raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
-    return found
+    try:
+        return Document.objects.select_for_update().select_related("unit").get(pk=pk)
+    except Document.DoesNotExist:
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản.")) from None
 
 
 def event(document: Document, *, action: str, actor=None, status_code: str = "", note: str = "", data=None):
@@ -144,11 +144,24 @@ def main_file(document: Document) -> DocumentFile | None:
     return document.files.filter(role=FileRole.MAIN, current=True).order_by("-pk").first()
 
 
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics: "Quyết định" → "quyet dinh" (đ → d)."""
-    text = unicodedata.normalize("NFD", text.lower())
+def _fold_slow(text: str) -> str:
+    text = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return text.replace("đ", "d")
+
+
+# Every precomposed Latin letter (Vietnamese included) folded once: str.translate() is some
+# twenty times faster than the per-character loop, which indexing a million documents feels.
+_FOLD_TABLE = {
+    code: _fold_slow(chr(code)) for code in range(0x00C0, 0x1F00) if _fold_slow(chr(code)) != chr(code)
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese diacritics: "Quyết định" → "quyet dinh" (đ → d)."""
+    text = text.lower().translate(_FOLD_TABLE)
+    # Decomposed input (combining marks typed or pasted separately) takes the general path.
+    return text if text.isascii() else _fold_slow(text)
 
 
 # A search word: letters and digits. Both engines then split the stored text the same way (on

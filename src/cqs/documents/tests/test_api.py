@@ -764,6 +764,7 @@ def test_search_answers_hits_with_rank_and_highlight(office, fake_search):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["total"], body["page"], body["pages"], body["per_page"]) == (1, 1, 1, 5)
+    assert body["total_capped"] is False
     [hit] = body["results"]
     assert (hit["id"], hit["rank"]) == (document.pk, 0.5)
     assert hit["highlight"] == "<mark>thu nghiem</mark> Về việc thử nghiệm"
@@ -780,3 +781,16 @@ def test_search_refuses_a_bad_page_size_without_searching(office, fake_search):
 def test_search_is_for_officials_only(office, citizen, fake_search):
     assert_problem(as_user(citizen).get(SEARCH, {"q": "x"}), 403, "permission_denied")
     assert fake_search == []
+
+
+def test_search_finds_a_document_without_its_diacritics_and_marks_the_words(office):
+    pytest.importorskip("cqs.documents.search")
+    document = draft(office, subject="Quyết định về việc thử nghiệm")
+    draft(office, subject="Công văn khác hẳn")
+
+    response = as_user(office.clerk).get(SEARCH, {"q": "thu nghiem"})
+
+    assert response.status_code == 200, response.content
+    [hit] = response.json()["results"]
+    assert hit["id"] == document.pk and "<mark>" in hit["highlight"]
+    assert as_user(office.other_clerk).get(SEARCH, {"q": "thu nghiem"}).json()["results"] == []

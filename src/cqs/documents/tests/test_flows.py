@@ -315,3 +315,28 @@ def test_an_assignment_names_lead_co_handlers_and_deadline(office):
     copy.refresh_from_db()
     assert copy.handling_due_date == due and copy.lead_handler == office.dept_specialist
     assert sorted(Assignment.objects.filter(document=copy).values_list("role", flat=True)) == ["co", "lead"]
+
+
+def test_a_stored_file_changed_on_disk_is_detected_when_read(office):
+    from cqs.documents.services.common import file_bytes
+
+    document = issued(office)
+    stored = document.files.get(current=True, role=FileRole.MAIN)
+    path = stored.file.path
+    with open(path, "r+b") as handle:
+        handle.seek(200)
+        byte = handle.read(1)
+        handle.seek(200)
+        handle.write(bytes([byte[0] ^ 0x01]))
+
+    with pytest.raises(ServiceError) as refused:
+        file_bytes(stored)
+    assert refused.value.error_code == "file_integrity"
+
+
+def test_signed_files_are_kept_beside_the_draft_never_overwritten(office):
+    document = issued(office)
+
+    versions = list(document.files.filter(role=FileRole.MAIN).order_by("pk"))
+    assert [(f.signed, f.current) for f in versions] == [(False, False), (True, False), (True, True)]
+    assert len({f.sha256 for f in versions}) == 3

@@ -7,9 +7,9 @@ import time
 from datetime import date
 
 import pytest
-from django.urls import path
+from django.urls import reverse
 
-from cqs.documents import registers_print, views_registers
+from cqs.documents import registers_print
 from cqs.documents.choices import Direction, IncomingStatus, OutgoingState, Secrecy
 from cqs.documents.models import Document, RegisterBook
 from cqs.documents.services import (
@@ -25,18 +25,19 @@ pytestmark = pytest.mark.django_db
 PDFTOTEXT = shutil.which("pdftotext") or "pdftotext"
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
-# The views under test, on paths of their own: the app's URLs are wired elsewhere.
-urlpatterns = [
-    path("so/<int:pk>/pdf/", views_registers.register_pdf),
-    path("so/<int:pk>/xlsx/", views_registers.register_xlsx),
-]
-URLS = pytest.mark.urls(__name__)
-
 
 def pdf_text(pdf: bytes, *args: str) -> str:
-    command = [PDFTOTEXT, "-layout", *args, "-", "-"]
+    command = [PDFTOTEXT, "-raw", *args, "-", "-"]
     result = subprocess.run(command, input=pdf, capture_output=True, check=True)  # noqa: S603 - our own PDF
     return result.stdout.decode("utf-8")
+
+
+def pdf_url(book) -> str:
+    return reverse("documents:register-pdf", args=[book.pk])
+
+
+def xlsx_url(book) -> str:
+    return reverse("documents:register-xlsx", args=[book.pk])
 
 
 def flat(text: str) -> str:
@@ -86,6 +87,41 @@ def filled_book(unit, lines: int, *, direction=Direction.OUTGOING, subject="Về
 # ----- PDF ---------------------------------------------------------------------------------------
 
 
+def test_the_columns_are_the_ten_of_appendix_iv_in_the_decrees_order():
+    assert [str(c.title) for c in registers_print.OUTGOING_COLUMNS] == [
+        "Số, ký hiệu văn bản",
+        "Ngày tháng văn bản",
+        "Tên loại và trích yếu nội dung văn bản",
+        "Người ký",
+        "Nơi nhận văn bản",
+        "Đơn vị, người nhận bản lưu",
+        "Số lượng bản",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
+    ]
+    assert [str(c.title) for c in registers_print.INCOMING_COLUMNS] == [
+        "Ngày đến",
+        "Số đến",
+        "Tác giả",
+        "Số, ký hiệu văn bản",
+        "Ngày tháng văn bản",
+        "Tên loại và trích yếu nội dung văn bản",
+        "Đơn vị hoặc người nhận",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
+    ]
+
+
+def test_the_columns_fill_the_landscape_page_between_its_margins():
+    room = (
+        registers_print.PAGE_W_MM - registers_print.MARGINS_MM["left"] - registers_print.MARGINS_MM["right"]
+    )
+    for columns in (registers_print.OUTGOING_COLUMNS, registers_print.INCOMING_COLUMNS):
+        assert sum(c.width_mm for c in columns) == room
+
+
 @needs_pdftotext
 def test_the_outgoing_book_has_the_decree_columns_and_each_issued_document(office):
     # given two documents issued by the province, the second one recalled
@@ -103,18 +139,11 @@ def test_the_outgoing_book_has_the_decree_columns_and_each_issued_document(offic
         and f"Năm: {first.issued_date.year}" in text
     )
     assert "In ngày 01/02/2026" in text
-    for title in (
-        "Số, ký hiệu văn bản",
-        "Người ký",
-        "Nơi nhận văn bản",
-        "Số lượng bản",
-        "Ký nhận",
-        "Ghi chú",
-    ):
-        assert title in text, title
+    for title in registers_print.OUTGOING_COLUMNS:
+        assert all(word in text for word in str(title.title).split()), title.title
     assert "(1)" in text and "(10)" in text
     assert first.number_symbol in text and "giao chỉ tiêu thu ngân sách" in text
-    assert "Nguyễn Văn Chủ" in text and "Sở Nội vụ tỉnh Thử" in text
+    assert first.signer_name in text and "Sở Nội vụ tỉnh Thử" in text
     assert "Đã thu hồi: Sai nơi nhận" in text
     assert f"Từ số {first.number_symbol} đến số {second.number_symbol}" in text
 
@@ -130,8 +159,8 @@ def test_the_incoming_book_gives_arrival_number_author_and_handler(office):
     text = flat(pdf_text(registers_print.register_pdf(book_of(office.department, Direction.INCOMING))))
 
     assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text
-    for title in ("Ngày đến", "Số đến", "Tác giả", "Đơn vị hoặc người nhận", "Ngày chuyển"):
-        assert title in text, title
+    for title in registers_print.INCOMING_COLUMNS:
+        assert all(word in text for word in str(title.title).split()), title.title
     assert "UBND tỉnh Thử" in text and sent.number_symbol in text
     handler = office.dept_specialist
     assert (getattr(handler, "full_name", "") or handler.get_full_name() or handler.username) in text
@@ -165,11 +194,11 @@ def test_a_book_of_a_thousand_lines_renders_quickly_on_landscape_pages_each_with
     pdf = registers_print.register_pdf(book)
     elapsed = time.monotonic() - started
 
-    assert elapsed < 10, f"{elapsed:.1f} s for 1,000 lines"
+    assert elapsed < 15, f"{elapsed:.1f} s for 1,000 lines"  # about 1 s on an idle laptop
     assert 'width="841.89' in pdf_text(pdf, "-bbox", "-f", "1", "-l", "1")  # A4 landscape
     last_page = pdf_text(pdf, "-f", "2", "-l", "2")
     assert last_page.split()[0] == "2"  # numbered from page 2 on
-    assert "Số, ký hiệu văn bản" in last_page  # the header repeats
+    assert "Ngày tháng" in last_page and "(10)" in last_page  # the header repeats
     assert "1000/UBND-VP" in flat(pdf_text(pdf))
 
 
@@ -230,13 +259,12 @@ def test_a_year_of_five_thousand_lines_exports_to_excel(office):
 # ----- views -------------------------------------------------------------------------------------
 
 
-@URLS
 def test_a_clerk_of_the_unit_gets_the_pdf_and_the_excel_of_its_book(client, office):
     book = filled_book(office.province, 2)
     client.force_login(office.clerk)
 
-    pdf = client.get(f"/so/{book.pk}/pdf/")
-    xlsx = client.get(f"/so/{book.pk}/xlsx/")
+    pdf = client.get(pdf_url(book))
+    xlsx = client.get(xlsx_url(book))
 
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
@@ -245,37 +273,33 @@ def test_a_clerk_of_the_unit_gets_the_pdf_and_the_excel_of_its_book(client, offi
     assert workbook(xlsx.content).active.max_row == 3
 
 
-@URLS
 def test_a_book_of_another_unit_is_not_found(client, office):
     book = filled_book(office.province, 1)
     client.force_login(office.other_clerk)
 
-    assert client.get(f"/so/{book.pk}/pdf/").status_code == 404
-    assert client.get(f"/so/{book.pk}/xlsx/").status_code == 404
+    assert client.get(pdf_url(book)).status_code == 404
+    assert client.get(xlsx_url(book)).status_code == 404
 
 
-@URLS
 def test_the_province_book_is_not_shown_to_the_department_below_it(client, office):
     # grants reach the units below, never the ones above
     book = filled_book(office.province, 1)
     client.force_login(office.dept_clerk)
 
-    assert client.get(f"/so/{book.pk}/pdf/").status_code == 404
+    assert client.get(pdf_url(book)).status_code == 404
 
 
-@URLS
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, office):
     book = filled_book(office.province, 1)
 
-    response = client.get(f"/so/{book.pk}/pdf/")
+    response = client.get(pdf_url(book))
 
     assert response.status_code == 302 and "login" in response.url
 
 
-@URLS
 def test_a_recipient_unit_cannot_read_the_issuers_book_through_the_copy(client, office):
     # given a document delivered to the department, the province's outgoing book stays hidden
     sent = issued(office, recipients=[RecipientSpec(unit_id=office.department.pk)])
     client.force_login(office.dept_leader)
 
-    assert client.get(f"/so/{sent.register_id}/xlsx/").status_code == 404
+    assert client.get(reverse("documents:register-xlsx", args=[sent.register_id])).status_code == 404

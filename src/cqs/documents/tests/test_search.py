@@ -288,3 +288,22 @@ def test_without_pdftotext_the_attachment_gives_no_text(office, monkeypatch):
     monkeypatch.setattr("cqs.documents.search.shutil.which", lambda name: None)
 
     assert attachment_text_extract(pdf("Bao cao")) == ""
+
+
+def test_after_a_table_rebuild_on_sqlite_the_index_is_put_back_and_refilled(office):
+    from django.db import connection
+
+    from cqs.documents.search import search_index_post_migrate
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the triggers exist on SQLite only")
+    document(office, "Quyết định trước khi dựng lại bảng")
+    with connection.cursor() as cursor:  # what Django's table rebuild leaves behind
+        for name in ("documents_document_fts_ai", "documents_document_fts_ad", "documents_document_fts_au"):
+            cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute("INSERT INTO documents_document_fts(documents_document_fts) VALUES ('delete-all')")
+
+    search_index_post_migrate(using="default")
+    document(office, "Quyết định sau khi dựng lại bảng")
+
+    assert documents_search(user=office.clerk, q="quyet dinh").total == 2

@@ -137,6 +137,19 @@ def test_the_overdue_list_flags_a_document_past_its_handling_deadline(client, of
     assert f'data-pk="{copy.pk}"' in page and "data-overdue" in page
 
 
+def test_a_work_list_costs_the_same_few_queries_however_long_it_is(
+    client, office, django_assert_max_num_queries
+):
+    for number in range(5):
+        draft(office, subject=f"Dự thảo số {number}")
+    client.force_login(office.specialist)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("documents:list", args=["du-thao"]))
+
+    assert len(response.context["page"].object_list) == 5
+
+
 # --- the document page -------------------------------------------------------------------------
 
 

@@ -117,6 +117,7 @@ def test_the_leader_assigns_lead_co_handler_and_deadline(client, office):
     form = client.get(detail(copy)).context["action_forms"][0]["form"]
     assert office.dept_specialist in form.fields["lead"].queryset
     assert office.other_clerk not in form.fields["lead"].queryset
+    assert office.specialist not in form.fields["lead"].queryset  # the province's, not the department's
 
     act(
         client,
@@ -248,6 +249,7 @@ def test_a_submission_to_someone_who_cannot_sign_is_refused(client, office):
     response = act(client, document, "submit", {"submit-signer": office.clerk.pk})
 
     assert response.status_code == 200
+    assert response.context["action_forms"][1]["form"].errors["signer"]
     assert fresh(document).state == OutgoingState.DRAFT
 
 
@@ -284,6 +286,16 @@ def test_the_clerk_issues_and_the_number_is_shown(client, office):
 
     assert fresh(document).state == OutgoingState.ISSUED
     assert "Đã phát hành văn bản số 01/QĐ-UBND." in client.get(response["Location"]).content.decode()
+
+
+def test_a_specialist_of_the_unit_cannot_issue_and_gets_a_403(client, office):
+    document = draft(office)
+    outgoing_submit(actor=office.specialist, document=document, signer=office.leader)
+    outgoing_sign(actor=office.leader, document=document)
+    client.force_login(office.specialist)
+
+    assert act(client, document, "issue").status_code == 403
+    assert fresh(document).state == OutgoingState.SIGNED and fresh(document).ordinal is None
 
 
 def test_a_recall_needs_a_reason_and_then_freezes_the_document(client, office):
@@ -329,7 +341,12 @@ def test_the_lead_role_is_kept_for_the_chosen_lead(client, office):
     incoming_register(actor=office.dept_clerk, document=copy)
     client.force_login(office.dept_leader)
 
-    act(client, copy, "assign", {"assign-lead": office.dept_specialist.pk, "assign-info": [office.dept_clerk.pk]})
+    act(
+        client,
+        copy,
+        "assign",
+        {"assign-lead": office.dept_specialist.pk, "assign-info": [office.dept_clerk.pk]},
+    )
 
     roles = dict(Assignment.objects.filter(document=copy).values_list("user__username", "role"))
     assert roles == {"chuyenvien.snv": AssignmentRole.LEAD, "vanthu.snv": AssignmentRole.INFO}

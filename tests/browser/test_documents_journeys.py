@@ -99,8 +99,7 @@ def test_a_document_from_another_province_is_registered_assigned_completed_and_r
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Về việc phối hợp quản lý lao động ngoại tỉnh")
     expect(row).to_contain_text("UBND tỉnh Nghệ An")
-    # PENDING-PAGE: the inbox row's signature badge (documents/_table.html), see the report.
-    pass  # expect(row.locator("[data-signatures=ok]")).to_have_class(re.compile(r"\btext-bg-success\b"))
+    expect(row.locator("[data-signatures=ok]")).to_have_class(re.compile(r"\btext-bg-success\b"))
 
     # when: they open it
     row.locator("a").first.click()

@@ -468,9 +468,11 @@ def nghe_an_send(*, province: OrgUnit, log: Callable[[str], None]) -> int:
         logger.info("documents demo: fake axis not used (%s)", error.code)
         log("documents: trục liên thông giả lập chưa chạy (cqs fakes); bỏ qua văn bản từ Nghệ An.")
         return 0
-    received = counts.documents if counts is not None else 0
-    log(f"documents: {received} văn bản của UBND tỉnh Nghệ An nhận qua trục liên thông giả lập.")
-    return received
+    if counts is None:
+        log("documents: văn bản của UBND tỉnh Nghệ An đã nhận từ lần chạy trước.")
+        return 0
+    log(f"documents: {counts.documents} văn bản của UBND tỉnh Nghệ An nhận qua trục liên thông giả lập.")
+    return counts.documents
 
 
 # ----- entry point ---------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ QUERY_MAX = 200  # characters of the query kept
 TERMS_MAX = 12  # words of the query kept
 PER_PAGE_MAX = 100
 # Matches ranked and counted per query: the newest ones (by registration), and as many exact ones.
-RANK_WINDOW = 1000
+RANK_WINDOW = 500
 # Documents counted by a list without words (filters only).
 COUNT_CAP = 10_000
 FILTERS = ("type_code", "organ", "unit", "direction", "date_from", "date_to", "urgency", "status")

@@ -75,6 +75,8 @@ def test_every_role_has_a_demo_account_with_the_documented_fields():
         "quantri.stttt",
         "lanhdao.ubnd",
         "vanthu.stttt",
+        "vanthu.phutho",
+        "vanthu.vinhphuc",
         "chuyenvien.stttt",
         "motcua.vinhyen",
         "lanhdao.phutho",

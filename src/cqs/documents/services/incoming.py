@@ -105,7 +105,7 @@ def status_report(document: Document, code: str, *, actor=None, description: str
 
         staff = ""
         if actor is not None and actor.is_authenticated:
-            staff = actor.get_full_name() or actor.get_username()
+            staff = actor.full_name or actor.get_full_name() or actor.get_username()
         payload = status_payload(document, code, description=text, at=moment, staff=staff)
         status_enqueue(payload, key=f"{document.pk}:{code}:{moment.timestamp():.6f}")
 

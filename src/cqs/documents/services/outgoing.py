@@ -302,7 +302,7 @@ def outgoing_sign(
         supersedes=draft,
     )
     document.state = S.SIGNED
-    document.signer_name = (actor.get_full_name() or actor.get_username())[:100]
+    document.signer_name = (actor.full_name or actor.get_full_name() or actor.get_username())[:100]
     document.signer_position = _position(actor)
     document.signer_competence = (competence or "").strip()[:10]
     document.save(

@@ -66,6 +66,17 @@ def state_badge(document) -> str:
 
 
 @register.filter
+def signatures_state(document) -> str:
+    """ "ok" when every signature checked on arrival is intact, valid and trusted, "bad" when one
+    is not, "" when nothing was checked (an outgoing document, a paper one without signature)."""
+    report = [r for r in (document.signature_report or []) if isinstance(r, dict)]
+    if not report:
+        return ""
+    good = all(r.get("intact") and r.get("valid") and r.get("trusted") for r in report)
+    return "ok" if good else "bad"
+
+
+@register.filter
 def is_urgent(urgency) -> bool:
     """Khẩn, Thượng khẩn and Hỏa tốc are shown in red (Decree 30 Art. 8)."""
     return urgency is not None and int(urgency) >= Urgency.URGENT

@@ -501,3 +501,31 @@ class RegisterEntrySerializer(serializers.Serializer):
 
     def get_status_label(self, obj) -> str:
         return str(obj.get_status_display() if obj.is_incoming else obj.get_state_display())
+
+
+class SigningPreparedSerializer(serializers.Serializer):
+    """What the signer's USB token (the VGCA plug-in) must sign, and the token to send back."""
+
+    token = serializers.CharField(help_text="Trả lại nguyên văn khi gửi chữ ký.")
+    data_to_sign = serializers.CharField(help_text="Base64 của các thuộc tính ký CMS (DER) để thiết bị ký.")
+    digest = serializers.CharField(
+        help_text="Base64 của SHA-256(data_to_sign), cho thiết bị chỉ ký giá trị băm."
+    )
+    digest_algorithm = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class SigningFinishSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=2000)
+    signature = serializers.CharField(max_length=20000, help_text="Base64 của chữ ký từ thiết bị.")
+    certificate_pem = serializers.CharField(max_length=20000, help_text="Chứng thư số (PEM) trên thiết bị.")
+    competence = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
+    def validate_signature(self, value: str) -> bytes:
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("Chữ ký phải là chuỗi Base64.", code="invalid_base64") from None

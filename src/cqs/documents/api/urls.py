@@ -15,6 +15,16 @@ urlpatterns = [
     path(
         "documents/<int:pk>/files/<int:file_id>/", views.FileDownloadView.as_view(), name="documents-api-file"
     ),
+    path(
+        "documents/<int:pk>/signing/prepare/",
+        views.SigningPrepareView.as_view(),
+        name="documents-api-sign-prepare",
+    ),
+    path(
+        "documents/<int:pk>/signing/finish/",
+        views.SigningFinishView.as_view(),
+        name="documents-api-sign-finish",
+    ),
     path("registers/", views.RegisterListView.as_view(), name="documents-api-registers"),
     path(
         "registers/<int:pk>/entries/",

@@ -44,6 +44,8 @@ from cqs.documents.api.serializers import (
     RegisterFilterSerializer,
     SearchPageSerializer,
     SearchQuerySerializer,
+    SigningFinishSerializer,
+    SigningPreparedSerializer,
 )
 from cqs.documents.choices import AssignmentRole, Direction, FileRole, IncomingStatus, OutgoingState
 from cqs.documents.models import INCOMING_OPEN, Assignment, Document
@@ -541,6 +543,67 @@ class DocumentActionView(_DocumentsView):
             response = _after(request, result, status_code=status.HTTP_201_CREATED)
             response["Location"] = reverse("documents-api-detail", args=[result.pk])
             return response
+        return _after(request, result)
+
+
+# --- signing with a USB token ------------------------------------------------------------------
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Chuẩn bị ký bằng thiết bị ký số (USB token)",
+    description=(
+        "Người được trình ký lấy dữ liệu cần ký cho bản dự thảo hiện tại; trình cắm ký số trên máy "
+        "người ký (VGCA) ký `data_to_sign` (hoặc `digest`) rồi gửi lại qua `signing/finish/`. "
+        "Mã `token` hết hạn sau ít phút. Docs: docs/signing.md."
+    ),
+    request=None,
+    responses={200: SigningPreparedSerializer, **_REFUSED, **_CONFLICT},
+)
+class SigningPrepareView(_DocumentsView):
+    def post(self, request, pk: int):
+        import base64
+
+        document = _visible(request, pk)
+        prepared = services.outgoing_sign_prepare(actor=request.user, document=document)
+        return Response(
+            SigningPreparedSerializer(
+                {
+                    "token": prepared.token,
+                    "data_to_sign": base64.b64encode(prepared.data_to_sign).decode(),
+                    "digest": base64.b64encode(prepared.digest).decode(),
+                    "digest_algorithm": prepared.digest_algorithm,
+                    "expires_at": prepared.expires_at,
+                }
+            ).data
+        )
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Hoàn tất ký bằng thiết bị ký số",
+    description=(
+        "Gửi chữ ký của thiết bị và chứng thư số; văn bản được ký (chữ ký hiện như Phụ lục I NĐ "
+        "30/2020) và chuyển sang chờ phát hành. Chữ ký sai, chứng thư khác, mã hết hạn hoặc của văn "
+        "bản khác đều bị từ chối, văn bản không đổi."
+    ),
+    request=SigningFinishSerializer,
+    responses={200: DocumentDetailSerializer, **_INVALID, **_REFUSED, **_CONFLICT},
+)
+class SigningFinishView(_DocumentsView):
+    def post(self, request, pk: int):
+        document = _visible(request, pk)
+        serializer = SigningFinishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.outgoing_sign_finish(
+            actor=request.user,
+            document=document,
+            token=data["token"],
+            signature=data["signature"],
+            certificate_pem=data["certificate_pem"].encode(),
+            competence=data["competence"],
+        )
         return _after(request, result)
 
 

@@ -17,6 +17,8 @@ from cqs.documents.services.outgoing import (
     outgoing_recall,
     outgoing_return,
     outgoing_sign,
+    outgoing_sign_finish,
+    outgoing_sign_prepare,
     outgoing_submit,
     outgoing_supersede,
 )
@@ -38,6 +40,8 @@ __all__ = [
     "outgoing_recall",
     "outgoing_return",
     "outgoing_sign",
+    "outgoing_sign_finish",
+    "outgoing_sign_prepare",
     "outgoing_submit",
     "outgoing_supersede",
     "register_book_get",

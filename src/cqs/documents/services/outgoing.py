@@ -15,8 +15,10 @@ Who does what (Decree 30/2020 Art. 11–18):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from django.core import signing as django_signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +56,9 @@ from cqs.orgs.validators import validate_identifier
 
 S = OutgoingState
 SUBJECT_MAX = 500
+# The signature field of the competent person; the seal's is "ChuKyCoQuan".
+SIGNER_FIELD = "ChuKyNguoiKy"
+SIGN_TOKEN_SALT = "cqs.documents.sign"  # noqa: S105 (a salt naming the purpose, not a secret)
 
 
 @dataclass(frozen=True)
@@ -284,7 +289,7 @@ def outgoing_sign(
             unit=document.unit,
             signer=actor,
             reason=_("Ký ban hành"),
-            field_name="ChuKyNguoiKy",
+            field_name=SIGNER_FIELD,
             stamp=SignatureStamp(kind="person"),
             timestamp=True,
         )
@@ -311,6 +316,77 @@ def outgoing_sign(
     event(document, action="sign", actor=actor, data={"sha256": stored.sha256})
     audit(document, action="sign", actor=actor, after={"sha256": stored.sha256})
     return document
+
+
+def outgoing_sign_prepare(*, actor, document: Document):
+    """Prepare the draft for the signer's USB token (the VGCA plug-in's ``vgca_sign_approved``).
+
+    Returns ``PreparedSigning``: the bytes the token signs and a short-lived token to hand back to
+    ``outgoing_sign_finish``. Nothing is stored on the document until then.
+    """
+    from cqs.core.signing import SignatureStamp
+    from cqs.core.signing_external import external_sign_prepare
+
+    document = Document.objects.select_related("unit").get(pk=document.pk)
+    _state(document, S.REVIEW)
+    _signer_check(actor, document)
+    draft = main_file(document)
+    if draft is None:
+        raise ServiceError("main_file_required", _("Dự thảo chưa có tệp văn bản (PDF)."), field="file")
+    prepared = external_sign_prepare(
+        pdf=file_bytes(draft),
+        user=actor,
+        unit=document.unit,
+        reason=_("Ký ban hành"),
+        field_name=SIGNER_FIELD,
+        stamp=SignatureStamp(kind="person"),
+        timestamp=True,
+    )
+    # The token names the document and the draft it was prepared for: finishing on another one
+    # (or after the draft changed) is refused.
+    bound = django_signing.dumps(
+        {"t": prepared.token, "d": document.pk, "f": draft.sha256}, salt=SIGN_TOKEN_SALT
+    )
+    return dataclasses.replace(prepared, token=bound)
+
+
+@transaction.atomic
+def outgoing_sign_finish(
+    *, actor, document: Document, token: str, signature: bytes, certificate_pem: bytes, competence: str = ""
+) -> Document:
+    """Embed the token's signature and sign the draft (``outgoing_sign`` with the signed PDF).
+
+    The signed PDF must be the current draft plus the signature (an incremental update), so a
+    token prepared for another document or an older draft is refused.
+    """
+    from cqs.core.signing_external import external_sign_finish
+
+    locked_document = locked(document)
+    _state(locked_document, S.REVIEW)
+    _signer_check(actor, locked_document)
+    draft = main_file(locked_document)
+    try:
+        bound = django_signing.loads(token, salt=SIGN_TOKEN_SALT)
+    except django_signing.BadSignature:
+        bound = {}
+    if (
+        not isinstance(bound, dict)
+        or draft is None
+        or (bound.get("d"), bound.get("f")) != (document.pk, draft.sha256)
+    ):
+        raise ServiceError(
+            "signed_other_document",
+            _("Mã ký không dành cho bản dự thảo hiện tại của văn bản này; hãy chuẩn bị ký lại."),
+            field="token",
+        )
+    signed = external_sign_finish(token=bound["t"], signature=signature, certificate_pem=certificate_pem)
+    if not signed.startswith(file_bytes(draft)):
+        raise ServiceError(
+            "signed_other_document",
+            _("Tệp đã ký không phải bản dự thảo hiện tại của văn bản này."),
+            field="token",
+        )
+    return outgoing_sign(actor=actor, document=locked_document, competence=competence, signed_pdf=signed)
 
 
 def _seal(document: Document, actor) -> None:

@@ -440,6 +440,14 @@ def _nghe_an_package(number: str, notation: str, type_name: str, subject: str, u
     return edxml_sign(edxml.build(package), key=key, cert=cert)
 
 
+def nghe_an_sample(number: int, on, to: dict) -> bytes:
+    """The package the fake axis's demo button sends as Nghệ An: signed, with a signed PDF, so
+    that it arrives in the inbox like a real one (``cqs.fakes.vdxp.VdxpFake``)."""
+    subject = "Về việc phối hợp trao đổi văn bản điện tử liên tỉnh (văn bản mẫu của bản trình diễn)"
+    target = SimpleNamespace(identifier=to["id"], name=to.get("name", ""))
+    return _nghe_an_package(f"{900 + number}", "UBND-VX", "Công văn", subject, 0, target)
+
+
 def nghe_an_send(*, province: OrgUnit, log: Callable[[str], None]) -> int:
     """Nghệ An sends its documents through the fake axis; we poll for them. The count received."""
     from cqs.documents.exchange import axis_poll

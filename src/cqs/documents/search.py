@@ -8,7 +8,7 @@ diacritics also earns a bonus on the documents that hold it exactly, which there
 
 The ranking is bounded so that a word found in half a million documents costs no more than a
 rare one: only the newest ``RANK_WINDOW`` matches (and the newest ``RANK_WINDOW`` exact matches)
-are ranked and counted; beyond that the page says "more than 1 000" (``SearchPage.total_capped``).
+are ranked, and matches are counted up to ``PROBE`` (``SearchPage.total_capped`` beyond).
 docs/documents-search.md explains the design and the measurements (bench/bench_documents_search.py).
 """
 
@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connection as default_connection
+from django.db import transaction
 from django.db.models import BooleanField, CharField, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -46,6 +47,8 @@ TERMS_MAX = 12  # words of the query kept
 PER_PAGE_MAX = 100
 # Matches ranked and counted per query: the newest ones (by registration), and as many exact ones.
 RANK_WINDOW = 500
+# Matches first read from the full-text index (and counted): fewer, and they are all there is.
+PROBE = 5000
 # Documents counted by a list without words (filters only).
 COUNT_CAP = 10_000
 FILTERS = ("type_code", "organ", "unit", "direction", "date_from", "date_to", "urgency", "status")
@@ -72,7 +75,7 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchPage:
     items: list[SearchHit]
-    total: int  # matches, counted up to RANK_WINDOW (with words) or COUNT_CAP (filters only)
+    total: int  # matches, counted up to PROBE (with words) or COUNT_CAP (filters only)
     page: int
     pages: int
     per_page: int
@@ -118,16 +121,16 @@ def documents_search(
         return _page(items, counted, COUNT_CAP, page, pages, per_page, query)
 
     engine = _engine()
-    # The newest matches, one more than ranked: their number is also the count (capped).
-    newest = _newest(documents.filter(engine.match(query.folded)), RANK_WINDOW + 1)
-    pages = _pages(min(len(newest), RANK_WINDOW), per_page)
+    # The newest matches, one more than ranked, and how many there are (known up to PROBE).
+    newest, counted = _newest_matches(engine, documents.filter(engine.match(query.folded)))
+    pages = _pages(min(counted, RANK_WINDOW), per_page)
     page = min(page, pages)
     if not newest:
-        return _page([], 0, RANK_WINDOW, page, pages, per_page, query)
+        return _page([], 0, PROBE, page, pages, per_page, query)
     candidates = set(newest[:RANK_WINDOW])
     if query.exact != query.folded:
         # Older documents holding the exact form still outrank newer ones that only fold to it.
-        candidates.update(_newest(documents.filter(engine.match(query.exact)), RANK_WINDOW))
+        candidates.update(_newest_matches(engine, documents.filter(engine.match(query.exact)))[0])
     ranked = engine.rank(query, sorted(candidates), limit=per_page, offset=(page - 1) * per_page)
     found = Document.objects.select_related(*LIST_RELATED).in_bulk([pk for pk, _rank in ranked])
     terms = set(query.folded)
@@ -136,7 +139,7 @@ def documents_search(
         for pk, rank in ranked
         if pk in found
     ]
-    return _page(items, len(newest), RANK_WINDOW, page, pages, per_page, query)
+    return _page(items, counted, PROBE, page, pages, per_page, query)
 
 
 def _page(items, counted: int, cap: int, page: int, pages: int, per_page: int, query: _Query) -> SearchPage:
@@ -157,8 +160,18 @@ def _count(queryset: QuerySet) -> int:
     return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
-def _newest(queryset: QuerySet, limit: int) -> list[int]:
-    return list(queryset.order_by("-pk").values_list("pk", flat=True)[:limit])
+def _newest_matches(engine, matches: QuerySet) -> tuple[list[int], int]:
+    """The newest RANK_WINDOW matches, and their number up to PROBE + 1.
+
+    A rare word is read from the full-text index, all its matches (fewer than PROBE); a common
+    one by walking the documents newest first until RANK_WINDOW match, which is short because
+    they are dense. Left to itself, the planner takes the walk for a rare word with an
+    over-estimated frequency, and reads the whole table.
+    """
+    sample = list(matches.order_by().values_list("pk", flat=True)[: PROBE + 1])
+    if len(sample) <= PROBE:
+        return sorted(sample, reverse=True)[:RANK_WINDOW], len(sample)
+    return engine.newest(matches, RANK_WINDOW), len(sample)
 
 
 def _pages(reachable: int, per_page: int) -> int:
@@ -378,6 +391,14 @@ def _fetch(sql: str, params: list) -> list[tuple[int, float]]:
 
 class _Postgres:
     @staticmethod
+    def newest(matches: QuerySet, limit: int) -> list[int]:
+        # The walk down the primary key, never a bitmap of every match: the planner under-rates
+        # words that come together ("phê duyệt") and would read tens of thousands of rows.
+        with transaction.atomic(), default_connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            return list(matches.order_by("-pk").values_list("pk", flat=True)[:limit])
+
+    @staticmethod
     def match(words: tuple[str, ...]) -> RawSQL:
         return RawSQL(PG_MATCH, [" ".join(words)], output_field=BooleanField())  # noqa: S611 - constant
 
@@ -396,6 +417,10 @@ def _fts_query(words: tuple[str, ...]) -> str:
 
 
 class _Sqlite:
+    @staticmethod
+    def newest(matches: QuerySet, limit: int) -> list[int]:
+        return list(matches.order_by("-pk").values_list("pk", flat=True)[:limit])
+
     @staticmethod
     def match(words: tuple[str, ...]) -> RawSQL:
         return RawSQL(SQLITE_MATCH, [_fts_query(words)], output_field=BooleanField())  # noqa: S611

@@ -120,7 +120,9 @@ def _vdxp():
     }
     # The simulated second province, so that the demo exchanges documents both ways.
     systems.setdefault(vdxp.NGHE_AN_SYSTEM_ID, {**vdxp.NGHE_AN, "suffixes": [".H41"]})
-    return vdxp.make_app(systems=systems)
+    from cqs.documents.demo import nghe_an_sample
+
+    return vdxp.make_app(systems=systems, sample=nghe_an_sample)
 
 
 # (name, setting holding its URL, builder); a builder returning None skips that fake.

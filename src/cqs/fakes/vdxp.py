@@ -126,7 +126,10 @@ def _answer(status_code: int = 200, error_code: str = OK, desc: str = "Thành c�
 
 
 class VdxpFake(FakeApp):
-    def __init__(self, *, systems: dict[str, dict]):
+    def __init__(self, *, systems: dict[str, dict], sample=None):
+        # ``sample(number, on, to) -> bytes`` builds the demo button's package (signed, with a PDF,
+        # when the demo passes one); the unsigned text sample otherwise.
+        self._sample_factory = sample or sample_document
         self.systems = {
             system_id: {
                 "secret": config["secret"],
@@ -397,7 +400,7 @@ class VdxpFake(FakeApp):
         if target is None:
             return html_page("Không gửi được", "<p>Không có hệ thống nhận nào.</p>", status=400)
         number = next(self._samples)
-        self.send_as(NGHE_AN_SYSTEM_ID, sample_document(number, self.now().date(), target))
+        self.send_as(NGHE_AN_SYSTEM_ID, self._sample_factory(number, self.now().date(), target))
         return redirect("/")
 
     def page(self) -> Response:
@@ -458,10 +461,11 @@ def sample_document(number: int, on: date, to: dict) -> bytes:
     return edxml.build(package)
 
 
-def make_app(*, systems: dict[str, dict]) -> VdxpFake:
+def make_app(*, systems: dict[str, dict], sample=None) -> VdxpFake:
     """A fresh axis connecting ``systems``: systemId -> {"secret", "organs": [{"id", "name"}],
-    optionally "suffixes": [".H62"] (organ codes ending so are served too)}."""
-    return VdxpFake(systems=systems)
+    optionally "suffixes": [".H62"] (organ codes ending so are served too)}; ``sample`` builds the
+    package the demo button sends (see ``VdxpFake``)."""
+    return VdxpFake(systems=systems, sample=sample)
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """``cqs fakes``: serve the fake outside systems of the demo until Ctrl-C or SIGTERM.
 
 Each fake listens on the port of its setting's URL (``CQS_PAYGOV_URL``, ``CQS_DVCQG_URL``,
-``CQS_SMS_URL``, ``CQS_VNEID_ISSUER``), only when that URL points at this machine
+``CQS_SMS_URL``, ``CQS_VNEID_ISSUER``, ``CQS_VDXP_URL``, ``CQS_TSA_URL``), only when that URL points at this machine
 (``cqs.fakes.registry``). ``cqs serve --fakes`` runs this command as one of its children.
 """
 
@@ -15,7 +15,8 @@ from cqs.fakes.registry import fake_apps_from_settings, start_fakes
 
 class Command(BaseCommand):
     help = (
-        "Chạy các hệ thống bên ngoài giả lập (cổng thanh toán, Cổng DVCQG, SMS, VNeID) trên các cổng "
+        "Chạy các hệ thống bên ngoài giả lập (cổng thanh toán, Cổng DVCQG, SMS, VNeID, trục liên thông "
+        "văn bản, máy chủ dấu thời gian) trên các cổng "
         "ghi trong cấu hình, cho đến khi nhấn Ctrl-C hoặc nhận SIGTERM."
     )
     # Needs neither the database nor the checks: it may start before migrations run.

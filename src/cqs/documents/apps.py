@@ -9,4 +9,11 @@ class DocumentsConfig(AppConfig):
 
     def ready(self):
         # Outbox handlers register themselves on import: the axis (edXML out, status packages).
+        from django.db.models.signals import post_migrate
+
         from cqs.documents import exchange  # noqa: F401
+        from cqs.documents.search import search_index_post_migrate
+
+        # The SQLite full-text table and its triggers are re-created after migrations, which may
+        # rebuild the document table and drop them.
+        post_migrate.connect(search_index_post_migrate, sender=self)

@@ -8,7 +8,7 @@ diacritics also earns a bonus on the documents that hold it exactly, which there
 
 The ranking is bounded so that a word found in half a million documents costs no more than a
 rare one: only the newest ``RANK_WINDOW`` matches (and the newest ``RANK_WINDOW`` exact matches)
-are ranked, and matches are counted up to ``PROBE`` (``SearchPage.total_capped`` beyond).
+are ranked and counted; beyond that the page says "more than 500" (``SearchPage.total_capped``).
 docs/documents-search.md explains the design and the measurements (bench/bench_documents_search.py).
 """
 
@@ -47,8 +47,9 @@ TERMS_MAX = 12  # words of the query kept
 PER_PAGE_MAX = 100
 # Matches ranked and counted per query: the newest ones (by registration), and as many exact ones.
 RANK_WINDOW = 500
-# Matches first read from the full-text index (and counted): fewer, and they are all there is.
-PROBE = 5000
+# PostgreSQL: a word with fewer matches than this is read from the index, a commoner one by
+# walking the documents newest first (see _Postgres.newest).
+RARE = 10_000
 # Documents counted by a list without words (filters only).
 COUNT_CAP = 10_000
 FILTERS = ("type_code", "organ", "unit", "direction", "date_from", "date_to", "urgency", "status")
@@ -75,7 +76,7 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchPage:
     items: list[SearchHit]
-    total: int  # matches, counted up to PROBE (with words) or COUNT_CAP (filters only)
+    total: int  # matches, counted up to RANK_WINDOW (with words) or COUNT_CAP (filters only)
     page: int
     pages: int
     per_page: int
@@ -121,16 +122,16 @@ def documents_search(
         return _page(items, counted, COUNT_CAP, page, pages, per_page, query)
 
     engine = _engine()
-    # The newest matches, one more than ranked, and how many there are (known up to PROBE).
-    newest, counted = _newest_matches(engine, documents.filter(engine.match(query.folded)))
-    pages = _pages(min(counted, RANK_WINDOW), per_page)
+    # The newest matches, one more than ranked: their number is also the count (capped).
+    newest = engine.newest(query.folded, documents, RANK_WINDOW + 1)
+    pages = _pages(min(len(newest), RANK_WINDOW), per_page)
     page = min(page, pages)
     if not newest:
-        return _page([], 0, PROBE, page, pages, per_page, query)
+        return _page([], 0, RANK_WINDOW, page, pages, per_page, query)
     candidates = set(newest[:RANK_WINDOW])
     if query.exact != query.folded:
         # Older documents holding the exact form still outrank newer ones that only fold to it.
-        candidates.update(_newest_matches(engine, documents.filter(engine.match(query.exact)))[0])
+        candidates.update(engine.newest(query.exact, documents, RANK_WINDOW))
     ranked = engine.rank(query, sorted(candidates), limit=per_page, offset=(page - 1) * per_page)
     found = Document.objects.select_related(*LIST_RELATED).in_bulk([pk for pk, _rank in ranked])
     terms = set(query.folded)
@@ -139,7 +140,7 @@ def documents_search(
         for pk, rank in ranked
         if pk in found
     ]
-    return _page(items, counted, PROBE, page, pages, per_page, query)
+    return _page(items, len(newest), RANK_WINDOW, page, pages, per_page, query)
 
 
 def _page(items, counted: int, cap: int, page: int, pages: int, per_page: int, query: _Query) -> SearchPage:
@@ -158,20 +159,6 @@ def _page(items, counted: int, cap: int, page: int, pages: int, per_page: int, q
 def _count(queryset: QuerySet) -> int:
     """Rows counted up to one more than COUNT_CAP: a broad filter never counts a million rows."""
     return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
-
-
-def _newest_matches(engine, matches: QuerySet) -> tuple[list[int], int]:
-    """The newest RANK_WINDOW matches, and their number up to PROBE + 1.
-
-    A rare word is read from the full-text index, all its matches (fewer than PROBE); a common
-    one by walking the documents newest first until RANK_WINDOW match, which is short because
-    they are dense. Left to itself, the planner takes the walk for a rare word with an
-    over-estimated frequency, and reads the whole table.
-    """
-    sample = list(matches.order_by().values_list("pk", flat=True)[: PROBE + 1])
-    if len(sample) <= PROBE:
-        return sorted(sample, reverse=True)[:RANK_WINDOW], len(sample)
-    return engine.newest(matches, RANK_WINDOW), len(sample)
 
 
 def _pages(reachable: int, per_page: int) -> int:
@@ -358,6 +345,16 @@ def _engine():
     raise NotImplementedError(f"documents search: no full-text engine for {vendor}")
 
 
+# The table's size and, among the words ANALYZE found commonest, the frequency of the query's.
+PG_WORD_FREQUENCIES = (
+    "SELECT c.reltuples, u.elem, u.freq FROM pg_class c "
+    "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname "
+    "AND s.attname = 'search_vector' "
+    "LEFT JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) "
+    "AS u(elem, freq) ON u.elem = ANY(%s) "
+    "WHERE c.oid = 'documents_document'::regclass AND c.reltuples > 0 "
+    "AND s.most_common_elems IS NOT NULL"
+)
 PG_MATCH = '"documents_document"."search_vector" @@ plainto_tsquery(\'simple\', %s)'
 # Normalisation 32 maps the cover density to rank/(rank+1), below 1, so the exact bonus wins.
 PG_SCORE = "ts_rank_cd(d.search_vector, plainto_tsquery('simple', %s), 32)"
@@ -391,12 +388,29 @@ def _fetch(sql: str, params: list) -> list[tuple[int, float]]:
 
 class _Postgres:
     @staticmethod
-    def newest(matches: QuerySet, limit: int) -> list[int]:
-        # The walk down the primary key, never a bitmap of every match: the planner under-rates
-        # words that come together ("phê duyệt") and would read tens of thousands of rows.
+    def newest(words: tuple[str, ...], documents: QuerySet, limit: int) -> list[int]:
+        """The ids of the newest ``limit`` documents matching ``words``.
+
+        Left to itself the planner errs both ways on a million rows: it walks the primary key
+        for a rare word whose frequency it over-estimates (and reads the whole table), and reads
+        every match from the index for words it takes as independent ("phê duyệt" – a phrase).
+        So the plan is chosen here from the statistics ANALYZE keeps of the commonest words:
+        when the least common word of the query is rare (or not among them), all matches come
+        from the index and are sorted; otherwise the documents are walked newest first until
+        ``limit`` match, which is short because the matches are dense.
+        """
+        matches = documents.filter(_Postgres.match(words)).order_by("-pk").values_list("pk", flat=True)
         with transaction.atomic(), default_connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            return list(matches.order_by("-pk").values_list("pk", flat=True)[:limit])
+            cursor.execute(PG_WORD_FREQUENCIES, [list(words)])
+            rows = cursor.fetchall()
+            if rows and rows[0][0] is not None:
+                total, known = rows[0][0], {word: freq for _total, word, freq in rows if word}
+                expected = total * min(known.get(word, 0.0) for word in words)
+                if expected <= RARE:
+                    cursor.execute("SET LOCAL enable_indexscan = off")
+                else:
+                    cursor.execute("SET LOCAL enable_bitmapscan = off")
+            return list(matches[:limit])
 
     @staticmethod
     def match(words: tuple[str, ...]) -> RawSQL:
@@ -418,7 +432,8 @@ def _fts_query(words: tuple[str, ...]) -> str:
 
 class _Sqlite:
     @staticmethod
-    def newest(matches: QuerySet, limit: int) -> list[int]:
+    def newest(words: tuple[str, ...], documents: QuerySet, limit: int) -> list[int]:
+        matches = documents.filter(_Sqlite.match(words))
         return list(matches.order_by("-pk").values_list("pk", flat=True)[:limit])
 
     @staticmethod

@@ -222,7 +222,10 @@ def incoming_receive(
             report = signature_report(data) + report
             break
     document.signature_report = report
-    document.search_text = search_text_build(document)
+    from cqs.documents.search import attachment_text_extract  # search imports the services
+
+    main_data = next((data for _c, _n, data, role in checked if role == FileRole.MAIN), b"")
+    document.search_text = search_text_build(document, attachment_text_extract(main_data))
     document.save()
     for check, name, data, role in checked:
         file_store(document, name=name, data=data, role=role, actor=actor, checked=check)

@@ -442,7 +442,11 @@ def outgoing_issue(*, actor, document: Document) -> Document:
     )
     document.state = S.ISSUED
     document.issued_amount = document.recipients.count() or None
-    document.search_text = search_text_build(document)
+    from cqs.documents.search import attachment_text_extract  # search imports the services
+
+    stored = main_file(document)
+    text = attachment_text_extract(file_bytes(stored)) if stored else ""
+    document.search_text = search_text_build(document, text)
     document.save()
     _seal(document, actor)
     event(document, action="issue", actor=actor, data={"number": document.number_symbol, "register": book.pk})

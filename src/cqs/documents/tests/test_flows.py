@@ -340,3 +340,23 @@ def test_signed_files_are_kept_beside_the_draft_never_overwritten(office):
     versions = list(document.files.filter(role=FileRole.MAIN).order_by("pk"))
     assert [(f.signed, f.current) for f in versions] == [(False, False), (True, False), (True, True)]
     assert len({f.sha256 for f in versions}) == 3
+
+
+def test_the_text_inside_the_pdf_is_searchable_on_both_sides(office):
+    from cqs.documents.search import documents_search
+
+    document = draft(office, subject="Quyết định phê duyệt")
+    outgoing_file_add(
+        actor=office.specialist, document=document, name="qd.pdf", data=pdf("Du toan kinh phi cau Vinh Tuong")
+    )
+    outgoing_submit(actor=office.specialist, document=document, signer=office.leader)
+    outgoing_sign(actor=office.leader, document=document)
+    outgoing_issue(actor=office.clerk, document=document)
+
+    assert [hit.document.pk for hit in documents_search(user=office.clerk, q="vinh tuong").items] == [
+        document.pk
+    ]
+    copy = Document.objects.get(source=document)
+    assert [hit.document.pk for hit in documents_search(user=office.dept_clerk, q="vinh tuong").items] == [
+        copy.pk
+    ]

@@ -201,6 +201,8 @@ class Document(models.Model):
         null=True,
         blank=True,
     )
+    # The Idempotency-Key of the API request that created the draft, per creator.
+    client_token = models.CharField(_("khóa chống gửi trùng"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
@@ -218,6 +220,11 @@ class Document(models.Model):
             ("handle_document", _("Xử lý văn bản đến được giao")),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_token"],
+                condition=~models.Q(client_token=""),
+                name="documents_document_idempotency",
+            ),
             models.UniqueConstraint(
                 fields=["register", "ordinal"],
                 condition=models.Q(register__isnull=False),

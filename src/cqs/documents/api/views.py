@@ -52,6 +52,7 @@ from cqs.documents.models import INCOMING_OPEN, Assignment, Document
 from cqs.orgs.models import OrgUnit
 
 TAGS = ["documents"]
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 _REFUSED = {
     401: OpenApiResponse(description="Chưa đăng nhập (application/problem+json, code not_authenticated)."),
     403: OpenApiResponse(
@@ -349,10 +350,26 @@ class DocumentDetailView(_DocumentsView):
     description=(
         "Tạo dự thảo văn bản đi của đơn vị (quyền soạn thảo). Nơi nhận là đơn vị trong nền tảng "
         "(`unit`) hoặc cơ quan ngoài nền tảng (`organ_id`, `organ_name`), gửi qua trục liên thông. "
-        "Tải tệp PDF lên bằng `POST /api/v1/documents/{id}/files/` rồi trình ký."
+        "Tải tệp PDF lên bằng `POST /api/v1/documents/{id}/files/` rồi trình ký. Với tiêu đề "
+        "`Idempotency-Key`, gửi lại cùng khóa trả về dự thảo đã tạo (200, tiêu đề "
+        "`Idempotent-Replayed: true`) thay vì tạo dự thảo mới."
     ),
+    parameters=[
+        OpenApiParameter(
+            IDEMPOTENCY_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            description="Khóa chống gửi trùng, tối đa 64 ký tự, do ứng dụng tạo cho mỗi dự thảo.",
+        )
+    ],
     request=OutgoingCreateSerializer,
-    responses={201: DocumentDetailSerializer, **_INVALID, 401: _REFUSED[401], 403: _REFUSED[403]},
+    responses={
+        201: DocumentDetailSerializer,
+        200: OpenApiResponse(DocumentDetailSerializer, description="Gửi lại với cùng Idempotency-Key."),
+        **_INVALID,
+        401: _REFUSED[401],
+        403: _REFUSED[403],
+    },
 )
 class OutgoingCreateView(_DocumentsView):
     def post(self, request):
@@ -364,9 +381,19 @@ class OutgoingCreateView(_DocumentsView):
             services.RecipientSpec(unit_id=r["unit"], organ_id=r["organ_id"], organ_name=r["organ_name"])
             for r in data.pop("recipients")
         ]
-        document = services.outgoing_create(actor=request.user, unit=unit, recipients=recipients, **data)
-        response = _after(request, document, status_code=status.HTTP_201_CREATED)
+        document, created = services.outgoing_create_once(
+            actor=request.user,
+            client_token=request.headers.get(IDEMPOTENCY_HEADER, ""),
+            unit=unit,
+            recipients=recipients,
+            **data,
+        )
+        response = _after(
+            request, document, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
         response["Location"] = reverse("documents-api-detail", args=[document.pk])
+        if not created:
+            response["Idempotent-Replayed"] = "true"
         return response
 
 

@@ -12,6 +12,7 @@ from cqs.documents.services.incoming import (
 from cqs.documents.services.outgoing import (
     RecipientSpec,
     outgoing_create,
+    outgoing_create_once,
     outgoing_file_add,
     outgoing_issue,
     outgoing_recall,
@@ -35,6 +36,7 @@ __all__ = [
     "incoming_reject",
     "incoming_scan",
     "outgoing_create",
+    "outgoing_create_once",
     "outgoing_file_add",
     "outgoing_issue",
     "outgoing_recall",

@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from django.core import signing as django_signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,6 +201,31 @@ def outgoing_create(
     event(document, action="draft", actor=actor)
     audit(document, action="draft", actor=actor, after={"subject": subject, "type": kind.code})
     return document
+
+
+def outgoing_create_once(*, actor, client_token: str, **fields) -> tuple[Document, bool]:
+    """``outgoing_create`` for the API: with ``client_token`` (the request's Idempotency-Key) a
+    repeated request returns the draft the first one made, ``(document, False)``."""
+    client_token = (client_token or "").strip()
+    if len(client_token) > 64:
+        raise ServiceError("invalid_idempotency_key", _("Khóa Idempotency-Key dài tối đa 64 ký tự."))
+    if client_token:
+        existing = Document.objects.filter(created_by=actor, client_token=client_token).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            document = outgoing_create(actor=actor, **fields)
+            if client_token:
+                Document.objects.filter(pk=document.pk).update(client_token=client_token)
+                document.client_token = client_token
+    except IntegrityError:
+        # The same key sent twice at the same moment: the unique index picked the winner.
+        existing = Document.objects.filter(created_by=actor, client_token=client_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return document, True
 
 
 @transaction.atomic

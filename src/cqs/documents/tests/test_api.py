@@ -331,6 +331,29 @@ def test_a_bad_draft_is_refused_with_its_code_and_nothing_is_written(office, pay
     assert rows() == before
 
 
+def test_a_draft_sent_twice_with_the_same_idempotency_key_is_made_once(office):
+    client = as_user(office.specialist)
+    payload = {"type_code": "CV", "subject": "Gửi hai lần", "recipients": [{"unit": office.department.pk}]}
+
+    first = client.post(OUTGOING, payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-1")
+    again = client.post(OUTGOING, payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-1")
+    other = client.post(OUTGOING, payload, format="json", HTTP_IDEMPOTENCY_KEY="draft-2")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"] != other.json()["id"]
+    assert Document.objects.count() == 2
+
+
+def test_an_idempotency_key_too_long_is_refused(office):
+    before = rows()
+    response = as_user(office.specialist).post(
+        OUTGOING, {"type_code": "CV", "subject": "Khóa dài"}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 65
+    )
+    assert_problem(response, 400, "invalid_idempotency_key")
+    assert rows() == before
+
+
 def test_a_draft_for_another_unit_is_forbidden(office):
     before = rows()
     payload = {"type_code": "CV", "subject": "Của tỉnh khác", "unit": office.elsewhere.pk}

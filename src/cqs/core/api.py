@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -65,3 +66,13 @@ def problem_exception_handler(exc, context):
         if header in response:
             result[header] = response[header]
     return result
+
+
+class DownloadNegotiation(BaseContentNegotiation):
+    """Downloads answer with the file whatever the client accepts; errors stay problem+json."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

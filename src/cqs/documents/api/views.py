@@ -21,13 +21,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cqs.accounts.models import User
+from cqs.core.api import DownloadNegotiation
 from cqs.core.exceptions import Conflict, ServiceError
 from cqs.documents import selectors, services
 from cqs.documents.api.serializers import (
@@ -82,16 +82,6 @@ class IsOfficial(BasePermission):
 
 class DocumentPagination(LimitOffsetPagination):
     max_limit = 200
-
-
-class _FirstRenderer(BaseContentNegotiation):
-    """Downloads answer with the file whatever the client accepts; errors stay problem+json."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class _DocumentsView(APIView):
@@ -469,7 +459,7 @@ class FileUploadView(_DocumentsView):
     responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **_REFUSED},
 )
 class FileDownloadView(_DocumentsView):
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = DownloadNegotiation
 
     def get(self, request, pk: int, file_id: int):
         document = _visible(request, pk)

@@ -22,7 +22,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -30,6 +29,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from cqs.accounts.models import User
+from cqs.core.api import DownloadNegotiation
 from cqs.onestop import selectors, services, workflow
 from cqs.onestop.api.dossier_serializers import (
     AttachmentUploadSerializer,
@@ -74,16 +74,6 @@ _CONFLICT = {
 
 class DossierPagination(LimitOffsetPagination):
     max_limit = 200
-
-
-class _FirstRenderer(BaseContentNegotiation):
-    """Downloads answer with the file whatever the client accepts; errors stay problem+json."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 def _is_owner(request, dossier: Dossier) -> bool:
@@ -358,7 +348,7 @@ class AttachmentUploadView(APIView):
     responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **_REFUSED},
 )
 class AttachmentDownloadView(APIView):
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = DownloadNegotiation
 
     def get(self, request, pk: int, file_id: int):
         dossier = _visible_dossier(request, pk)

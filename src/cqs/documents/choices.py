@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Direction(models.TextChoices):
@@ -43,10 +44,10 @@ class IncomingStatus(models.TextChoices):
     """The state of an incoming document is the edXML status code sent back to its sender."""
 
     ARRIVED = "01", _("Đã đến")
-    REJECTED = "02", _("Từ chối tiếp nhận")
+    REJECTED = "02", pgettext_lazy("incoming document", "Từ chối tiếp nhận")
     REGISTERED = "03", _("Đã vào sổ")
     ASSIGNED = "04", _("Đã phân công")
-    PROCESSING = "05", _("Đang xử lý")
+    PROCESSING = "05", pgettext_lazy("incoming document", "Đang xử lý")
     COMPLETED = "06", _("Hoàn thành")
     RECALLED = "15", _("Đã thu hồi")
 

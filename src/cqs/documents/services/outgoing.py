@@ -19,11 +19,12 @@ import dataclasses
 from dataclasses import dataclass
 
 from django.core import signing as django_signing
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cqs.core.exceptions import Conflict, Forbidden, ServiceError
+from cqs.core.idempotency import client_token_clean, create_once
 from cqs.core.outbox import outbox_enqueue_many
 from cqs.documents import edxml
 from cqs.documents.choices import (
@@ -206,26 +207,16 @@ def outgoing_create(
 def outgoing_create_once(*, actor, client_token: str, **fields) -> tuple[Document, bool]:
     """``outgoing_create`` for the API: with ``client_token`` (the request's Idempotency-Key) a
     repeated request returns the draft the first one made, ``(document, False)``."""
-    client_token = (client_token or "").strip()
-    if len(client_token) > 64:
-        raise ServiceError("invalid_idempotency_key", _("Khóa Idempotency-Key dài tối đa 64 ký tự."))
-    if client_token:
-        existing = Document.objects.filter(created_by=actor, client_token=client_token).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            document = outgoing_create(actor=actor, **fields)
-            if client_token:
-                Document.objects.filter(pk=document.pk).update(client_token=client_token)
-                document.client_token = client_token
-    except IntegrityError:
-        # The same key sent twice at the same moment: the unique index picked the winner.
-        existing = Document.objects.filter(created_by=actor, client_token=client_token).first()
-        if existing is None:
-            raise
-        return existing, False
-    return document, True
+    client_token = client_token_clean(client_token)
+
+    def create() -> Document:
+        document = outgoing_create(actor=actor, **fields)
+        if client_token:
+            Document.objects.filter(pk=document.pk).update(client_token=client_token)
+            document.client_token = client_token
+        return document
+
+    return create_once(Document, actor=actor, client_token=client_token, create=create)
 
 
 @transaction.atomic

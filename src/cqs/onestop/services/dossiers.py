@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from cqs.accounts.validators import normalize_phone, validate_cccd, validate_pho
 from cqs.audit.services import audit_record
 from cqs.core.counters import dossier_code_next
 from cqs.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
+from cqs.core.idempotency import client_token_clean, create_once
 from cqs.core.outbox import outbox_enqueue_many
 from cqs.onestop import workflow
 from cqs.onestop.choices import (
@@ -493,30 +494,21 @@ def dossier_create_online(
     """Draft, attach and (unless ``submit`` is false) submit in one step (the API). With
     ``client_token`` (the request's Idempotency-Key) a repeat returns the dossier the first
     request made: ``(dossier, False)``."""
-    client_token = (client_token or "").strip()
-    if len(client_token) > 64:
-        raise ServiceError("invalid_idempotency_key", _("Khóa Idempotency-Key dài tối đa 64 ký tự."))
-    if client_token:
-        existing = Dossier.objects.filter(created_by=actor, client_token=client_token).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            dossier = _draft_save(
-                actor=actor,
-                procedure_code=procedure_code,
-                unit=unit,
-                form_data=form_data,
-                return_method=return_method,
-                postal_address=postal_address,
-                client_token=client_token,
-            )
-    except IntegrityError:
-        # The same key submitted twice at the same moment: the unique index picked the winner.
-        existing = Dossier.objects.filter(created_by=actor, client_token=client_token).first()
-        if existing is None:
-            raise
-        return existing, False
+
+    def create() -> Dossier:
+        return _draft_save(
+            actor=actor,
+            procedure_code=procedure_code,
+            unit=unit,
+            form_data=form_data,
+            return_method=return_method,
+            postal_address=postal_address,
+            client_token=client_token_clean(client_token),
+        )
+
+    dossier, created = create_once(Dossier, actor=actor, client_token=client_token, create=create)
+    if not created:
+        return dossier, False
     dossier_file_payloads_add(dossier, actor, files)
     if not submit:
         return dossier, True

@@ -256,7 +256,7 @@ CQS_VNEID_CLIENT_SECRET = os.environ.get("CQS_VNEID_CLIENT_SECRET", "vneid-demo-
 # The national document-exchange axis (VDXP of the Government Office); each connected system has
 # its own id and secret. Empty URL turns exchange with other provinces off.
 CQS_VDXP_URL = os.environ.get("CQS_VDXP_URL", "http://127.0.0.1:8105")
-CQS_VDXP_SYSTEM_ID = os.environ.get("CQS_VDXP_SYSTEM_ID", "000.00.00.H62")
+CQS_VDXP_SYSTEM_ID = os.environ.get("CQS_VDXP_SYSTEM_ID", "000.00.00.H44")
 CQS_VDXP_SECRET = os.environ.get("CQS_VDXP_SECRET", "vdxp-demo-secret")
 # RFC 3161 timestamp authority for PAdES B-T signatures; empty signs B-B (no timestamp).
 CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "http://127.0.0.1:8106")

@@ -102,7 +102,7 @@ def _vdxp_own_organs() -> list[dict]:
         logger.warning("VDXP fake: unit identifiers not read from the database (%s)", type(exc).__name__)
         units = []
     for identifier, name in units:
-        organs.setdefault(identifier, {"id": identifier, "name": name})
+        organs[identifier] = {"id": identifier, "name": name}  # the tree's name wins
     return list(organs.values())
 
 

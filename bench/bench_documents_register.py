@@ -7,6 +7,9 @@ shared and noisy:
   on the document, arrival number from the register book under a row lock, duplicate check,
   history row, status back to the sender, audit event). Baseline: the bare writes any register
   step needs (one document UPDATE and one history INSERT in a transaction, no checks).
+- ``batch``: the same step for the documents the clerk ticks in the inbox, 50 at a time
+  (``incoming_register_many``: one lock of the register book per batch, the history rows, the
+  status packages and the audit events written in a few statements). Same baseline.
 - ``paper``: a scanned paper document recorded and registered in one step (``incoming_scan``: the
   PDF checked and stored, its signatures verified, then registered). Baseline: the bare INSERT of
   the document row and its file row.
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_stats import create_database, drop_database, setup_django  # noqa: E402
 
 TARGET_PER_SECOND = 100
+BATCH = 50
 
 
 def scratch(url: str) -> tuple[str, str, str]:
@@ -65,7 +69,7 @@ def prepare():
     return unit, clerk
 
 
-def arrived(unit, count: int, pdf: bytes) -> list:
+def arrived(unit, count: int, pdf: bytes, *, start: int = 1) -> list:
     from cqs.documents.choices import Channel
     from cqs.documents.services import incoming_receive
 
@@ -83,7 +87,7 @@ def arrived(unit, count: int, pdf: bytes) -> list:
             },
             files=[("van-ban.pdf", pdf, "main")],
         )
-        for n in range(1, count + 1)
+        for n in range(start, start + count)
     ]
 
 
@@ -124,7 +128,7 @@ def run(count: int) -> int:
     from cqs.core.testing import sample_pdf
     from cqs.documents.choices import Channel, Direction, IncomingStatus
     from cqs.documents.models import Document, DocumentEvent, DocumentFile
-    from cqs.documents.services import incoming_register, incoming_scan
+    from cqs.documents.services import incoming_register, incoming_register_many, incoming_scan
 
     unit, clerk = prepare()
     pdf = sample_pdf(text="Cong van so 1")
@@ -136,7 +140,13 @@ def run(count: int) -> int:
         incoming_register(actor=clerk, document=document, confirm_duplicate=False)
     register_s = time.perf_counter() - start
 
-    documents = arrived(unit, count, pdf)
+    documents = arrived(unit, count, pdf, start=count + 1)
+    start = time.perf_counter()
+    for first in range(0, count, BATCH):
+        incoming_register_many(actor=clerk, documents=documents[first : first + BATCH])
+    batch_s = time.perf_counter() - start
+
+    documents = arrived(unit, count, pdf, start=2 * count + 1)
     start = time.perf_counter()
     for number, document in enumerate(documents, start=1):
         with transaction.atomic():
@@ -187,6 +197,7 @@ def run(count: int) -> int:
 
     rows = [
         ("register", per_second(count, register_s), per_second(count, register_base_s)),
+        ("batch", per_second(count, batch_s), per_second(count, register_base_s)),
         ("paper", per_second(count, paper_s), per_second(count, paper_base_s)),
     ]
     target = TARGET_PER_SECOND

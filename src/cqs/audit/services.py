@@ -71,6 +71,38 @@ def object_label(obj: models.Model | type[models.Model] | str) -> str:
     return obj._meta.label_lower
 
 
+def _event(
+    *,
+    action,
+    obj=None,
+    object_type=None,
+    object_id="",
+    object_repr="",
+    before=None,
+    after=None,
+    actor=None,
+    ctx,
+) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or object_label(obj)
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:300]
+    actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
+    return AuditEvent(
+        created_at=timezone.now(),
+        actor_id=actor_id,
+        actor_label=(actor.get_username() if actor_id else "")[:150],
+        action=action,
+        object_type=object_type or "",
+        object_id=str(object_id),
+        object_repr=object_repr[:300],
+        before=canonical_json(before) if before is not None else None,
+        after=canonical_json(after) if after is not None else None,
+        ip=_normalized_ip(ctx.ip),
+        request_id=ctx.request_id,
+    )
+
+
 def audit_record(
     *,
     action: str,
@@ -88,24 +120,16 @@ def audit_record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside transaction.atomic()")
-    ctx = context.current()
-    if obj is not None:
-        object_type = object_type or object_label(obj)
-        object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:300]
-    actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
-    event = AuditEvent(
-        created_at=timezone.now(),
-        actor_id=actor_id,
-        actor_label=(actor.get_username() if actor_id else "")[:150],
+    event = _event(
         action=action,
-        object_type=object_type or "",
-        object_id=str(object_id),
-        object_repr=object_repr[:300],
-        before=canonical_json(before) if before is not None else None,
-        after=canonical_json(after) if after is not None else None,
-        ip=_normalized_ip(ctx.ip),
-        request_id=ctx.request_id,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        before=before,
+        after=after,
+        actor=actor,
+        ctx=context.current(),
     )
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(
         pk=1, defaults={"last_hash": GENESIS_HASH}
@@ -116,3 +140,29 @@ def audit_record(
     head.last_hash, head.last_event_id = event.hash, event.pk
     head.save(update_fields=["last_hash", "last_event_id"])
     return event
+
+
+def audit_record_many(entries: list[dict]) -> list[AuditEvent]:
+    """Append several events (each a dict of ``audit_record``'s keyword arguments) in one go:
+    one lock of the chain head, one INSERT, one update of the head. Same chain, same hashes as
+    recording them one by one; must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must be called inside transaction.atomic()")
+    if not entries:
+        return []
+    ctx = context.current()
+    events = [_event(**entry, ctx=ctx) for entry in entries]
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
+    previous = head.last_hash
+    for event in events:
+        event.prev_hash = previous
+        event.hash = previous = event_hash(prev_hash=previous, fields=hashed_fields(event))
+    created = AuditEvent.objects.bulk_create(events)
+    last_id = created[-1].pk
+    if last_id is None:  # a backend that does not return keys from a bulk INSERT
+        last_id = AuditEvent.objects.get(hash=previous).pk
+    head.last_hash, head.last_event_id = previous, last_id
+    head.save(update_fields=["last_hash", "last_event_id"])
+    return created

@@ -7,6 +7,7 @@ app_name = "documents"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("danh-sach/<slug:kind>/", views.worklist, name="list"),
+    path("vao-so/", views.register_many, name="register-many"),
     path("tim-kiem/", views.search, name="search"),
     path("di/moi/", views_new.outgoing_new, name="outgoing-new"),
     path("den/moi/", views_new.incoming_new, name="incoming-new"),

@@ -7,13 +7,14 @@ a ``ServiceError`` into a message next to the field it names.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from cqs.accounts.permissions import units_in_scope
 from cqs.core.exceptions import ServiceError
@@ -24,8 +25,9 @@ PER_PAGE = 50
 REGISTER_PER_PAGE = 100
 
 # The work lists: URL slug → (title, selector).
+INBOX = "cho-vao-so"
 LISTS = {
-    "cho-vao-so": (_("Văn bản đến chờ vào sổ"), selectors.inbox),
+    INBOX: (_("Văn bản đến chờ vào sổ"), selectors.inbox),
     "cho-phan-cong": (_("Văn bản chờ phân công"), selectors.to_assign),
     "duoc-giao": (_("Văn bản được giao xử lý"), selectors.assigned_to),
     "cho-ky": (_("Văn bản chờ ký"), selectors.to_sign),
@@ -75,11 +77,37 @@ def worklist(request, kind: str):
         raise Http404
     title, selector = LISTS[kind]
     page = Paginator(selector(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    # The clerk's inbox: tick several documents and register them in one step.
+    selectable = kind == INBOX and len(page.object_list) > 0
     return render(
         request,
         "documents/list.html",
-        {"page": page, "title": title, "kind": kind, "active": kind},
+        {"page": page, "title": title, "kind": kind, "active": kind, "selectable": selectable},
     )
+
+
+@login_required
+@require_POST
+def register_many(request):
+    """Register the documents ticked in the inbox: all of them, or none with the reason."""
+    require_official(request)
+    from cqs.documents.services import incoming_register_many
+
+    ids = [value for value in request.POST.getlist("documents") if value.isdigit()]
+    try:
+        done = incoming_register_many(
+            actor=request.user, documents=ids, confirm_duplicate=request.POST.get("confirm_duplicate") == "on"
+        )
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    else:
+        numbers = sorted(d.ordinal for d in done)
+        messages.success(
+            request,
+            _("Đã vào sổ %(n)s văn bản, số đến từ %(first)s đến %(last)s.")
+            % {"n": len(done), "first": numbers[0], "last": numbers[-1]},
+        )
+    return redirect("documents:list", kind=INBOX)
 
 
 @login_required

@@ -529,3 +529,16 @@ class SigningFinishSerializer(serializers.Serializer):
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise serializers.ValidationError("Chữ ký phải là chuỗi Base64.", code="invalid_base64") from None
+
+
+class RegisterManySerializer(serializers.Serializer):
+    documents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
+    )
+    confirm_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class RegisteredSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ArrivalNumber = serializers.IntegerField(source="ordinal")
+    register = serializers.IntegerField(source="register.pk")

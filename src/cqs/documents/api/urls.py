@@ -9,6 +9,7 @@ urlpatterns = [
     path("documents/search/", views.DocumentSearchView.as_view(), name="documents-api-search"),
     path("documents/outgoing/", views.OutgoingCreateView.as_view(), name="documents-api-outgoing"),
     path("documents/incoming/", views.IncomingScanView.as_view(), name="documents-api-incoming"),
+    path("documents/register/", views.RegisterManyView.as_view(), name="documents-api-register-many"),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="documents-api-detail"),
     path("documents/<int:pk>/actions/", views.DocumentActionView.as_view(), name="documents-api-action"),
     path("documents/<int:pk>/files/", views.FileUploadView.as_view(), name="documents-api-files"),

@@ -40,8 +40,10 @@ from cqs.documents.api.serializers import (
     IncomingScanSerializer,
     OutgoingCreateSerializer,
     RegisterBookSerializer,
+    RegisteredSerializer,
     RegisterEntrySerializer,
     RegisterFilterSerializer,
+    RegisterManySerializer,
     SearchPageSerializer,
     SearchQuerySerializer,
     SigningFinishSerializer,
@@ -561,6 +563,29 @@ class DocumentActionView(_DocumentsView):
             response["Location"] = reverse("documents-api-detail", args=[result.pk])
             return response
         return _after(request, result)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Vào sổ nhiều văn bản đến",
+    description=(
+        "Văn thư vào sổ một lúc các văn bản đã đến (tối đa 500): số đến liên tiếp theo thứ tự đến, "
+        "mỗi văn bản được báo trạng thái 03 cho nơi gửi. Một văn bản không vào sổ được (chưa đến, "
+        "của đơn vị khác, trùng số chưa xác nhận) thì cả lô bị từ chối, không ghi gì."
+    ),
+    request=RegisterManySerializer,
+    responses={200: RegisteredSerializer(many=True), **_INVALID, **_REFUSED, **_CONFLICT},
+)
+class RegisterManyView(_DocumentsView):
+    def post(self, request):
+        serializer = RegisterManySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        done = services.incoming_register_many(
+            actor=request.user,
+            documents=serializer.validated_data["documents"],
+            confirm_duplicate=serializer.validated_data["confirm_duplicate"],
+        )
+        return Response(RegisteredSerializer(done, many=True).data)
 
 
 # --- signing with a USB token ------------------------------------------------------------------

@@ -6,6 +6,7 @@ from cqs.documents.services.incoming import (
     incoming_opinion,
     incoming_receive,
     incoming_register,
+    incoming_register_many,
     incoming_reject,
     incoming_scan,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "incoming_opinion",
     "incoming_receive",
     "incoming_register",
+    "incoming_register_many",
     "incoming_reject",
     "incoming_scan",
     "outgoing_create",

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cqs.core.exceptions import Conflict, Forbidden, ServiceError
+from cqs.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
 from cqs.documents.choices import (
     AssignmentRole,
     Channel,
@@ -24,7 +24,7 @@ from cqs.documents.choices import (
     Secrecy,
     Urgency,
 )
-from cqs.documents.models import Assignment, Document, DocumentFile, Recipient
+from cqs.documents.models import Assignment, Document, DocumentEvent, DocumentFile, Recipient
 from cqs.documents.numbering import document_type_get
 from cqs.documents.services.common import (
     audit,
@@ -311,6 +311,157 @@ def incoming_register(
     status_report(document, St.REGISTERED, actor=actor)
     audit(document, action="register", actor=actor, after={"arrival_number": number, "register": book.pk})
     return document
+
+
+BATCH_MAX = 500
+
+
+def _duplicate_key(document: Document) -> tuple | None:
+    if not document.code_number:
+        return None
+    issuer = ("id", document.organ_id) if document.organ_id else ("name", document.organ_name.lower())
+    bare = document.code_number.strip().lstrip("0") or "0"
+    return (document.unit_id, issuer, bare, document.code_notation.lower())
+
+
+def _duplicates_in(documents: list[Document]) -> dict[int, Document]:
+    """For each document of the batch already registered by its unit (or earlier in the batch),
+    the registered twin: one query for the whole batch."""
+    keys = {d.pk: _duplicate_key(d) for d in documents}
+    numbers = {k[2] for k in keys.values() if k} | {k[2].zfill(2) for k in keys.values() if k}
+    twins: dict[tuple, Document] = {}
+    if numbers:
+        candidates = (
+            Document.objects.filter(
+                direction=Direction.INCOMING,
+                unit_id__in={d.unit_id for d in documents},
+                code_number__in=numbers,
+            )
+            .exclude(status__in=[St.ARRIVED, St.REJECTED, St.RECALLED])
+            .only("pk", "unit_id", "organ_id", "organ_name", "code_number", "code_notation", "ordinal")
+        )
+        for twin in candidates:
+            twins.setdefault(_duplicate_key(twin), twin)
+    found = {}
+    for document in documents:
+        key = keys[document.pk]
+        if key is None:
+            continue
+        if key in twins:
+            found[document.pk] = twins[key]
+        else:
+            twins[key] = document  # a second copy later in the same batch is a duplicate of this one
+    return found
+
+
+@transaction.atomic
+def incoming_register_many(*, actor, documents, confirm_duplicate: bool = False) -> list[Document]:
+    """Register a batch of arrived documents at once (the clerk's "vào sổ các văn bản đã chọn").
+
+    All or nothing: one refused document (not arrived, another unit's, a duplicate not confirmed)
+    refuses the batch with its reason and writes nothing. Arrival numbers follow the arrival order;
+    each document gets its history row, its status 03 to the sender and its audit event, as one by
+    one, with a few statements for the whole batch.
+    """
+    from cqs.audit.services import audit_record_many
+    from cqs.core.outbox import outbox_enqueue_many
+    from cqs.documents.exchange import status_payload
+
+    pks = [d.pk if isinstance(d, Document) else int(d) for d in documents]
+    if not pks:
+        raise ServiceError("nothing_selected", _("Chưa chọn văn bản nào."), field="documents")
+    if len(pks) > BATCH_MAX:
+        raise ServiceError(
+            "batch_too_large", _("Mỗi lần vào sổ tối đa %(n)s văn bản.") % {"n": BATCH_MAX}, field="documents"
+        )
+    batch = list(
+        Document.objects.select_for_update()
+        .select_related("unit")
+        .filter(pk__in=pks)
+        .order_by("arrival_date", "pk")
+    )
+    if len(batch) != len(set(pks)):
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
+    for document in batch:
+        _status(document, St.ARRIVED)
+        require(actor, "register_document", document.unit, _("Chỉ văn thư vào sổ văn bản đến của đơn vị."))
+    if not confirm_duplicate:
+        twins = _duplicates_in(batch)
+        if twins:
+            document = next(d for d in batch if d.pk in twins)
+            twin = twins[document.pk]
+            raise Conflict(
+                "duplicate_document",
+                _(
+                    "Văn bản số %(number)s của %(issuer)s đã có trong sổ (số đến %(arrival)s). "
+                    "Kiểm tra lại, hoặc xác nhận vào sổ lần nữa."
+                )
+                % {
+                    "number": document.number_symbol,
+                    "issuer": document.organ_name,
+                    "arrival": twin.ordinal or "–",
+                },
+                field="documents",
+            )
+    moment = now()
+    today = timezone.localdate()
+    groups: dict[tuple, list[Document]] = {}
+    for document in batch:
+        groups.setdefault((document.unit_id, document.secrecy != Secrecy.NONE), []).append(document)
+    for group in groups.values():
+        book, first = register_number_take(
+            unit=group[0].unit,
+            year=today.year,
+            direction=Direction.INCOMING,
+            secrecy=group[0].secrecy,
+            count=len(group),
+        )
+        for offset, document in enumerate(group):
+            document.register, document.ordinal = book, first + offset
+    for document in batch:
+        document.status = St.REGISTERED
+        document.handling_due_date = document.due_date
+        document.updated_at = moment
+    Document.objects.bulk_update(batch, ["register", "ordinal", "status", "handling_due_date", "updated_at"])
+    DocumentEvent.objects.bulk_create(
+        [
+            DocumentEvent(
+                document=d, at=moment, actor=actor, action="register", status_code=St.REGISTERED,
+                data={"arrival_number": d.ordinal},
+            )
+            for d in batch
+        ]
+    )  # fmt: skip
+    text = STATUS_TEXT[St.REGISTERED]
+    internal = [d.pk for d in batch if d.source_id]
+    if internal:
+        Recipient.objects.filter(delivery_id__in=internal).update(
+            status_code=St.REGISTERED, status_at=moment, status_description=text
+        )
+    staff = actor.full_name or actor.get_full_name() or actor.get_username()
+    outbox_enqueue_many(
+        [
+            (
+                "documents.axis.status",
+                status_payload(d, St.REGISTERED, description=text, at=moment, staff=staff),
+                f"documents.status:{d.pk}:{St.REGISTERED}:{moment.timestamp():.6f}",
+            )
+            for d in batch
+            if not d.source_id and d.channel == Channel.AXIS and d.organ_id
+        ]
+    )
+    audit_record_many(
+        [
+            {
+                "action": "documents.register",
+                "obj": d,
+                "actor": actor,
+                "after": {"arrival_number": d.ordinal, "register": d.register.pk},
+            }
+            for d in batch
+        ]
+    )
+    return batch
 
 
 @transaction.atomic

@@ -29,29 +29,34 @@ def register_book_get(*, unit, year: int, direction: str, secret: bool) -> Regis
         return RegisterBook.objects.get(unit=unit, year=year, direction=direction, secret=secret)
 
 
-def register_number_take(*, unit, year: int, direction: str, secrecy: int) -> tuple[RegisterBook, int]:
-    """Take the next number of the book; must run inside the caller's transaction.
+def register_number_take(
+    *, unit, year: int, direction: str, secrecy: int, count: int = 1
+) -> tuple[RegisterBook, int]:
+    """Take the next number (or the next ``count`` numbers, the first of which is returned) of
+    the book; must run inside the caller's transaction.
 
     One ``UPDATE … RETURNING`` both row-locks the book until the transaction ends and reads the
     new number (PostgreSQL and SQLite ≥ 3.35 both support it); the book is opened on first use.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("register_number_take must be called inside transaction.atomic()")
+    if count < 1:
+        raise ValueError("count must be at least 1")
     secret = secrecy != Secrecy.NONE
     table = RegisterBook._meta.db_table
     sql = (
-        f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 (table name is ours)
+        f"UPDATE {table} SET last_number = last_number + %s "  # noqa: S608 (table name is ours)
         "WHERE unit_id = %s AND year = %s AND direction = %s AND secret = %s RETURNING id, last_number"
     )
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [unit.pk, year, direction, secret])
+            cursor.execute(sql, [count, unit.pk, year, direction, secret])
             row = cursor.fetchone()
         if row is not None:
             book = RegisterBook(
                 pk=row[0], unit=unit, year=year, direction=direction, secret=secret, last_number=row[1]
             )
-            return book, row[1]
+            return book, row[1] - count + 1
         register_book_get(unit=unit, year=year, direction=direction, secret=secret)
     raise RuntimeError("the register book could not be opened")
 

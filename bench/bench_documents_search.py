@@ -98,6 +98,7 @@ COLUMNS = (
     "signer_competence", "signer_position", "signer_name", "urgency", "secrecy", "to_places",
     "document_id", "drafting_abbr", "state", "bussiness_doc_type", "bussiness_reason", "status",
     "arrival_date", "instruction", "signature_report", "search_text", "created_at", "updated_at",
+    "client_token",
 )  # fmt: skip
 
 
@@ -158,7 +159,7 @@ def rows(count: int, unit_ids: list[int]):
             doc.code_number, doc.code_notation, issued, organ_id, organ_name, subject, "vi", 1, "",
             "TM.", "Chủ tịch", signer, rng.choice((0, 0, 0, 1, 2)), 0, "", "", "",
             "" if incoming else "issued", 0, "", rng.choice(("03", "04", "05", "06")) if incoming else "",
-            created if incoming else None, "", "[]", search_text_build(doc), created, created,
+            created if incoming else None, "", "[]", search_text_build(doc), created, created, "",
         )  # fmt: skip
 
 

@@ -458,7 +458,9 @@ def _edoc_received(
         pdf_report = [r for r in document.signature_report if not r.get("package")]
         if not signatures_ok(pdf_report):
             text = _("Chữ ký số trên văn bản không hợp lệ hoặc văn bản chưa được ký số.")
-            _reject_arrived(document, text)
+            from cqs.documents.services.incoming import reject
+
+            reject(document, reason=text)
             continue
         status_report(document, St.ARRIVED)
         _supersede_link(document, package)
@@ -466,17 +468,6 @@ def _edoc_received(
         text = _("Mã cơ quan nhận %(code)s không có trong hệ thống.") % {"code": organ.organ_id}
         _refuse(message, "unknown_organ", text)
         _reply_to_sender(message, package, St.REJECTED, text, as_organ=organ)
-
-
-def _reject_arrived(document: Document, text: str) -> None:
-    from cqs.documents.services.common import event
-    from cqs.documents.services.incoming import status_report
-
-    document.status = St.REJECTED
-    document.save(update_fields=["status", "updated_at"])
-    event(document, action="reject", status_code=St.REJECTED, note=text)
-    status_report(document, St.REJECTED, description=text)
-    audit_record(action="documents.reject", obj=document, after={"reason": text})
 
 
 def _supersede_link(document: Document, package: edxml.EdocPackage) -> None:

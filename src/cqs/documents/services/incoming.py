@@ -43,7 +43,6 @@ from cqs.documents.services.common import (
 from cqs.documents.services.registers import duplicate_refuse, register_number_take
 
 St = IncomingStatus
-OPEN = (St.ARRIVED, St.REGISTERED, St.ASSIGNED, St.PROCESSING)
 STATUS_TEXT = {
     St.ARRIVED: "Đã đến",
     St.REJECTED: "Từ chối tiếp nhận",
@@ -470,7 +469,12 @@ def incoming_reject(*, actor, document: Document, reason: str) -> Document:
     document = locked(document)
     _status(document, St.ARRIVED)
     require(actor, "register_document", document.unit, _("Chỉ văn thư từ chối tiếp nhận văn bản đến."))
-    reason = check_note(reason, required=True, field="reason")
+    return reject(document, reason=check_note(reason, required=True, field="reason"), actor=actor)
+
+
+def reject(document: Document, *, reason: str, actor=None) -> Document:
+    """Mark an arrived document rejected (02), append it, tell the sender why; the caller holds
+    the row and has checked who may (a clerk, or the axis intake for a broken signature)."""
     document.status = St.REJECTED
     document.save(update_fields=["status", "updated_at"])
     event(document, action="reject", actor=actor, status_code=St.REJECTED, note=reason)

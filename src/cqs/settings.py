@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cqs.plans",
     "cqs.onestop",
     "cqs.documents",
+    "cqs.reporting",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,10 @@ CQS_VDXP_SYSTEM_ID = os.environ.get("CQS_VDXP_SYSTEM_ID", "000.00.00.H44")
 CQS_VDXP_SECRET = os.environ.get("CQS_VDXP_SECRET", "vdxp-demo-secret")
 # RFC 3161 timestamp authority for PAdES B-T signatures; empty signs B-B (no timestamp).
 CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "http://127.0.0.1:8106")
+# The Government reporting information system (docs/integrations/ris.md): approved reports are pushed
+# there by the outbox when their regime asks for it.
+CQS_RIS_URL = os.environ.get("CQS_RIS_URL", "http://127.0.0.1:8107")
+CQS_RIS_TOKEN = os.environ.get("CQS_RIS_TOKEN", "ris-demo-token")
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
 CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
 # Largest uploaded file, in megabytes.

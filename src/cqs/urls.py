@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("cqs.onestop.api.urls_stats")),
     path("dvcqg/", include("cqs.onestop.api.dvcqg")),
     path("", include("cqs.documents.api.urls")),
+    path("reporting/", include("cqs.reporting.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,9 @@ urlpatterns = [
     path("plans/", include("cqs.plans.urls")),
     path("onestop/", include("cqs.onestop.urls")),
     path("van-ban/", include("cqs.documents.urls")),
+    path("bao-cao/", include("cqs.reporting.urls")),
+    # DHIS2-compatible Web API (docs/reporting-dhis2.md): existing DHIS2 clients point here.
+    path("dhis/api/", include("cqs.reporting.dhis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -78,7 +78,7 @@ MODULES: tuple[Module, ...] = (
         code="reporting",
         name=_("Báo cáo"),
         description=_("Chế độ báo cáo, chỉ tiêu, kỳ báo cáo và tổng hợp số liệu."),
-        available=False,
+        url_name="reporting:home",
     ),
     Module(
         code="lgsp",

@@ -61,6 +61,12 @@ def _sms():
     return sms.make_app(token=settings.CQS_SMS_TOKEN)
 
 
+def _ris():
+    from cqs.fakes import ris
+
+    return ris.make_app(token=settings.CQS_RIS_TOKEN)
+
+
 def _tsa():
     from cqs.fakes import tsa
 
@@ -132,6 +138,7 @@ FAKES: list[tuple[str, str, Callable[[], object | None]]] = [
     ("sms", "CQS_SMS_URL", _sms),
     ("vneid", "CQS_VNEID_ISSUER", _vneid),
     ("tsa", "CQS_TSA_URL", _tsa),
+    ("ris", "CQS_RIS_URL", _ris),
     ("vdxp", "CQS_VDXP_URL", _vdxp),
 ]
 

@@ -83,6 +83,8 @@ def test_every_role_has_a_demo_account_with_the_documented_fields():
         "motcua.vinhphuc",
         "chuyenvien.vinhphuc",
         "lanhdao.vinhphuc",
+        "baocao.vinhphuc",
+        "tonghop.phutho",
         "congdan.demo",
     }
     assert by_username["admin"].role == "quan-tri-he-thong"
@@ -106,6 +108,8 @@ def test_the_demo_creates_the_accounts_on_their_units(demo_units):
         "motcua.vinhphuc": ("can-bo-mot-cua", demo_units["phuong_vinh_phuc"]),
         "chuyenvien.vinhphuc": ("chuyen-vien", demo_units["phuong_vinh_phuc"]),
         "lanhdao.vinhphuc": ("lanh-dao", demo_units["phuong_vinh_phuc"]),
+        "baocao.vinhphuc": ("can-bo-bao-cao", demo_units["phuong_vinh_phuc"]),
+        "tonghop.phutho": ("tong-hop-bao-cao", demo_units["phu_tho"]),
     }
     for username, (role, unit) in expected.items():
         user = User.objects.get(username=username)

@@ -31,6 +31,7 @@ def local_urls(settings):
     settings.CQS_VNEID_ISSUER = ""
     settings.CQS_VDXP_URL = ""
     settings.CQS_TSA_URL = ""
+    settings.CQS_RIS_URL = ""
     return settings
 
 
@@ -147,6 +148,7 @@ def test_cqs_fakes_command_serves_until_sigterm(tmp_path):
         CQS_VNEID_ISSUER="",
         CQS_VDXP_URL="",
         CQS_TSA_URL="",
+        CQS_RIS_URL="",
         **{f"CQS_{name}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()},
     )
     output = open(tmp_path / "fakes.log", "w+")  # noqa: SIM115

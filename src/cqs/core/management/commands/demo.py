@@ -12,6 +12,7 @@ LOADERS = (
     "cqs.accounts.demo",
     "cqs.onestop.demo",
     "cqs.documents.demo",
+    "cqs.reporting.demo",
 )
 DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published demo password, printed on purpose
 

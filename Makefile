@@ -77,6 +77,7 @@ bench: install
 	-python bench/bench_documents_register.py
 	python bench/bench_documents_search.py
 	-python bench/bench_reporting_import.py
+	python bench/bench_reporting_rollup.py
 
 # Re-resolve every dependency to the newest allowed version in a scratch virtualenv and pin
 # the result; review the diff of requirements.lock before committing it.

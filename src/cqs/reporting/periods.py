@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
+
 from cqs.reporting.choices import PeriodType
 
 _MONTHS = {
@@ -82,16 +84,20 @@ class PeriodSpec:
         )
 
     def label(self) -> str:
+        year = {"year": self.year}
         match self.period_type:
             case PeriodType.MONTHLY:
-                return f"Tháng {self.start.month}/{self.year}"
+                return gettext("Tháng %(month)s/%(year)s") % {"month": self.start.month, **year}
             case PeriodType.QUARTERLY:
-                return f"Quý {(self.start.month - 1) // 3 + 1}/{self.year}"
+                quarter = (self.start.month - 1) // 3 + 1
+                return gettext("Quý %(quarter)s/%(year)s") % {"quarter": quarter, **year}
             case PeriodType.SIX_MONTHLY:
-                return f"6 tháng {'đầu' if self.start.month == 1 else 'cuối'} năm {self.year}"
+                if self.start.month == 1:
+                    return gettext("6 tháng đầu năm %(year)s") % year
+                return gettext("6 tháng cuối năm %(year)s") % year
             case PeriodType.NINE_MONTHLY:
-                return f"9 tháng năm {self.year}"
-        return f"Năm {self.year}"
+                return gettext("9 tháng năm %(year)s") % year
+        return gettext("Năm %(year)s") % year
 
     def next(self) -> PeriodSpec:
         if self.period_type == PeriodType.NINE_MONTHLY:

@@ -41,11 +41,13 @@ page shows) cuts the rows returned by an order of magnitude on a province. See
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -161,14 +163,6 @@ def attribute(tree: Tree, unit_ids: Iterable[int]) -> Attribution:
     return result
 
 
-def _mapping_sql(pairs: Sequence[tuple[int, int]]) -> str:
-    # Integers from our own rows, written inline: no parameter limit, nothing to inject.
-    return ", ".join(f"({int(unit)}, {int(node)})" for unit, node in pairs)
-
-
-# --- the result ------------------------------------------------------------------------------
-
-
 def _merge(aggregation: str, left: tuple, right: tuple) -> tuple:
     """Two cells (figure, count) as one: MAX and MIN keep the extreme, the others add up."""
     if aggregation == Aggregation.MAX:
@@ -192,6 +186,7 @@ class RollupResult:
     attribution: Attribution
     statuses: tuple[str, ...]
     _period_ids: dict[str, int] = field(default_factory=dict)
+    _reports: list[tuple[int, int]] = field(default_factory=list)  # (report, unit) counted
     # (indicator, option combo, node, period) → (figure, count of values); the figure is the
     # largest value for MAX, the smallest for MIN, the sum otherwise, as the database returned it
     # (float): turned into Decimal only when read.
@@ -284,18 +279,11 @@ class RollupResult:
 # --- the queries -----------------------------------------------------------------------------
 
 
-def _filters(
-    *, period_ids: list[int], statuses: Sequence[str], regime_id: int | None, indicator_ids
-) -> tuple[str, list]:
-    where = [
-        f"v.period_id IN ({', '.join(['%s'] * len(period_ids))})",
-        f"r.status IN ({', '.join(['%s'] * len(statuses))})",
-        "v.number IS NOT NULL",
-    ]
-    params: list = [*period_ids, *statuses]
-    if regime_id is not None:
-        where.append("r.regime_id = %s")
-        params.append(regime_id)
+def _filters(*, period_ids: list[int], indicator_ids) -> tuple[str, list]:
+    # The reports (regime, periods, statuses) are chosen beforehand and joined through the
+    # mapping; the period test is repeated so that the database can use its index.
+    where = [f"v.period_id IN ({', '.join(['%s'] * len(period_ids))})", "v.number IS NOT NULL"]
+    params: list = list(period_ids)
     if indicator_ids is not None:
         where.append(f"v.indicator_id IN ({', '.join(['%s'] * len(indicator_ids))})")
         params.extend(indicator_ids)
@@ -303,15 +291,13 @@ def _filters(
 
 
 def _grouped(
-    mapping: str, where: str, params: list, *, by_node: bool, extremes: dict[str, list[int]] | None = None
+    pairs: Sequence[tuple[int, int]], where: str, params: list, extremes: dict[str, list[int]] | None = None
 ) -> list[tuple]:
-    """Rows (indicator, option combo, node or unit, period, figure, count). The figure is the
-    largest value of a MAX indicator, the smallest of a MIN one, the sum otherwise: one number
-    per row keeps the transfer small. Computed in double precision, which is exact for sums of
-    whole numbers below 2**53 and far below the six stored decimals otherwise, and much faster
-    than ``numeric`` in PostgreSQL."""
-    values, reports = DataValue._meta.db_table, Report._meta.db_table
-    group = "m.node_id" if by_node else "v.unit_id"
+    """Rows (indicator, option combo, node, period, figure, count) for ``pairs`` (report id →
+    node). The figure is the largest value of a MAX indicator, the smallest of a MIN one, the sum
+    otherwise: one number per row keeps the transfer small. Computed in double precision, which
+    is exact for sums of whole numbers below 2**53 and far below the six stored decimals
+    otherwise, and much faster than ``numeric`` in PostgreSQL."""
     number = "CAST(v.number AS DOUBLE PRECISION)"
     figure = f"SUM({number})"
     if extremes:
@@ -321,30 +307,65 @@ def _grouped(
             if ids
         )
         figure = f"CASE{cases} ELSE {figure} END" if cases else figure
-    # Only table names, integers (ids, the mapping) and placeholders are formatted in.
+    # Only the table name, integers (ids, the mapping) and placeholders are formatted in.
+    mapping = ", ".join(f"({int(report)}, {int(node)})" for report, node in pairs)
     sql = (
-        f"WITH m (unit_id, node_id) AS (VALUES {mapping}) "  # noqa: S608
-        f"SELECT v.indicator_id, v.option_combo_id, {group}, v.period_id, {figure}, COUNT(v.number) "
-        f"FROM {values} v JOIN m ON m.unit_id = v.unit_id JOIN {reports} r ON r.id = v.report_id "
-        f"WHERE {where} GROUP BY v.indicator_id, v.option_combo_id, {group}, v.period_id"
+        f"WITH m (report_id, node_id) AS (VALUES {mapping}) "  # noqa: S608
+        f"SELECT v.indicator_id, v.option_combo_id, m.node_id, v.period_id, {figure}, COUNT(v.number) "
+        f"FROM {DataValue._meta.db_table} v JOIN m ON m.report_id = v.report_id "
+        f"WHERE {where} GROUP BY v.indicator_id, v.option_combo_id, m.node_id, v.period_id"
     )
+    return _fetch(sql, params)
+
+
+def _direct(reports: list[int], where: str, params: list) -> list[tuple]:
+    """The values of reports of units alone in a leaf of the tree, as they are: nothing to group
+    (one value per cell of a report, one report per unit and period in a regime), so the
+    database only reads them out."""
+    ids = ", ".join(str(int(pk)) for pk in reports)
+    sql = (
+        "SELECT v.indicator_id, v.option_combo_id, v.unit_id, v.period_id, "  # noqa: S608
+        f"CAST(v.number AS DOUBLE PRECISION) FROM {DataValue._meta.db_table} v "
+        f"WHERE {where} AND v.report_id IN ({ids})"
+    )
+    return _fetch(sql, params)
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
     with transaction.atomic(), connection.cursor() as cursor:
-        # A year of a province groups into a million cells or more: with the default 4 MB the
-        # hash aggregate spills to disk and takes several times longer. For this query only.
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # A year of a province groups into a hundred thousand cells or more: with the default
+        # 4 MB the hash aggregate spills to disk and takes several times longer. This query only.
+        # The planner also misjudges the groups of the mapping (VALUES) and stays on one core;
+        # the scan and joins of a year of values run about 1.4 times faster with parallel workers.
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true), set_config('parallel_setup_cost', '0', true), "
+            "set_config('parallel_tuple_cost', '0', true)",
+            [WORK_MEM],
+        )
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _reporting_units(period_ids: list[int], statuses: Sequence[str], regime_id: int | None) -> set[int]:
+def _direct_units(tree: Tree, attribution: Attribution) -> set[int]:
+    """Reporting units that are a leaf of the tree (with figures) and the only unit counted there."""
+    sources = Counter(attribution.target.values())
+    return {
+        unit
+        for unit, target in attribution.target.items()
+        if unit == target and sources[target] == 1 and tree.in_scope(unit) and not tree.children_ids.get(unit)
+    }
+
+
+def _reports(period_ids: list[int], statuses: Sequence[str], regime_id: int | None) -> list[tuple[int, int]]:
+    """(report id, unit id) of the reports that count."""
     reports = Report.objects.filter(period_id__in=period_ids, status__in=statuses)
     if regime_id is not None:
         reports = reports.filter(regime_id=regime_id)
-    return set(reports.values_list("unit_id", flat=True).distinct())
+    return list(reports.values_list("pk", "unit_id"))
 
 
 def rollup(
@@ -372,10 +393,8 @@ def rollup(
     period_ids = dict(Period.objects.filter(iso__in=[s.iso for s in specs]).values_list("iso", "pk"))
     chosen = None if indicators is None else {i.pk: i for i in indicators}
     regime_id = pk_of(regime)
-    found_units = (
-        _reporting_units(list(period_ids.values()), statuses, regime_id) if period_ids and statuses else set()
-    )
-    attribution = attribute(tree, found_units)
+    reports = _reports(list(period_ids.values()), statuses, regime_id) if period_ids and statuses else []
+    attribution = attribute(tree, {unit for _report, unit in reports})
     result = RollupResult(
         as_of=as_of,
         root=root,
@@ -385,27 +404,47 @@ def rollup(
         attribution=attribution,
         statuses=statuses,
         _period_ids=period_ids,
+        _reports=[(report, unit) for report, unit in reports if unit in attribution.target],
     )
-    if not attribution.target or (chosen is not None and not chosen):
+    if not result._reports or (chosen is not None and not chosen):
         return result
-    pairs = [(unit, node) for unit, target in attribution.target.items() for node in tree.chain(target)]
+    # Each report goes to one node in the database: the lowest that adds several things up
+    # (its unit's node, or the parent when the unit is alone in a leaf); Python then adds each
+    # node's sums to the node's ancestors, a few hundred thousand rows at most. The leaves' own
+    # values are read as they are.
+    direct = _direct_units(tree, attribution) if regime_id is not None else set()
+    pairs, direct_reports = [], []
+    for report, unit in result._reports:
+        chain = tree.chain(attribution.target[unit])
+        if unit in direct:
+            direct_reports.append(report)
+            chain = chain[1:]
+        pairs.extend((report, node) for node in chain[:1])
     where, params = _filters(
-        period_ids=list(period_ids.values()),
-        statuses=statuses,
-        regime_id=regime_id,
-        indicator_ids=None if chosen is None else list(chosen),
+        period_ids=list(period_ids.values()), indicator_ids=None if chosen is None else list(chosen)
     )
     known = chosen if chosen is not None else Indicator.objects.in_bulk()
     extremes = {
         func: [pk for pk, i in known.items() if i.aggregation == func]
         for func in (Aggregation.MAX, Aggregation.MIN)
     }
-    rows = _grouped(_mapping_sql(pairs), where, params, by_node=True, extremes=extremes)
-    result._cells = {
-        (ind, coc, node, period): (figure, count) for ind, coc, node, period, figure, count in rows
-    }
+    base = _grouped(pairs, where, params, extremes) if pairs else []
+    cells = dict(zip(map(itemgetter(0, 1, 2, 3), base), map(itemgetter(4, 5), base), strict=True))
+    aggregation = {pk: i.aggregation for pk, i in known.items()}
+    ancestors = {node: tree.chain(node)[1:] for node in {row[2] for row in base}}
+    for ind, coc, node, period, figure, count in base:
+        for ancestor in ancestors[node]:
+            key = (ind, coc, ancestor, period)
+            cell = cells.get(key)
+            cells[key] = (figure, count) if cell is None else _merge(aggregation[ind], cell, (figure, count))
+    if direct_reports:
+        rows = _direct(direct_reports, where, params)
+        cells.update(
+            zip(map(itemgetter(0, 1, 2, 3), rows), zip(map(itemgetter(4), rows), repeat(1)), strict=False)
+        )
+    result._cells = cells
     if chosen is None:
-        found = {key[0] for key in result._cells}
+        found = {key[0] for key in cells}
         result.indicators = {pk: i for pk, i in known.items() if pk in found}
     _unit_level(result, params=params, where=where)
     return result
@@ -420,9 +459,7 @@ def _unit_level(result: RollupResult, *, params: list, where: str) -> None:
         return
     target = result.attribution.target
     where += f" AND v.indicator_id IN ({', '.join(['%s'] * len(special))})"
-    rows = _grouped(
-        _mapping_sql([(unit, unit) for unit in target]), where, [*params, *special], by_node=False
-    )
+    rows = _grouped(result._reports, where, [*params, *special])
     order = {
         result._period_ids[iso]: index
         for index, iso in enumerate(result.periods)

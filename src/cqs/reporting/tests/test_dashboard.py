@@ -18,7 +18,7 @@ YEAR = {"regime": "BC_CNTT", "year": "2026", "as_of": "2026-04-01"}
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    """"Not due yet" depends on today: the pages are looked at on 1 April 2026."""
+    """ "Not due yet" depends on today: the pages are looked at on 1 April 2026."""
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2026, 4, 1))
 
 
@@ -154,7 +154,6 @@ def test_xlsx_export_has_the_matrix_and_the_figures(client, reported):
     matrix = [list(row) for row in book["Tình hình gửi báo cáo"].iter_rows(values_only=True)]
     assert matrix[0][:2] == ["Đơn vị", "Tháng 3/2026"]
     assert ["Huyện Thử", "3/3", 3, 3, 2, 100, 66.67] in matrix
-    assert ["Xã Hai", "Muộn", 1, 1, 0, 100, 0] in book["Tình hình gửi báo cáo"].iter_rows(values_only=True) or True
 
 
 # --- one indicator -----------------------------------------------------------------------------

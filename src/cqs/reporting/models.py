@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqs.accounts.permissions import RestrictedQuerySet
 from cqs.core.validity import ValidityQuerySet
@@ -448,16 +449,30 @@ class DataValueQuerySet(RestrictedQuerySet):
 
 
 class DataValue(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    option_combo = models.ForeignKey(CategoryOptionCombo, on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    # The composite indexes in Meta cover every lookup: no single-column index per foreign key,
+    # which would only slow the writes of a large import.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values", db_index=False)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", db_index=False)
+    option_combo = models.ForeignKey(
+        CategoryOptionCombo, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # Copies of the report's unit and period (set by the services, never on their own) so that
+    # roll-ups group this one table; the report's own keys guard them, and skipping two
+    # per-row foreign-key checks keeps imports fast.
+    unit = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     # The value as entered (DHIS2 stores strings); ``number`` is set for numeric types.
     value = models.CharField(_("giá trị"), max_length=2000)
     number = models.DecimalField(_("giá trị số"), max_digits=24, decimal_places=6, null=True, blank=True)
     source = models.CharField(
-        _("nguồn"), max_length=10, choices=ValueSource.choices, default=ValueSource.TYPED
+        pgettext_lazy("data value", "nguồn"),
+        max_length=10,
+        choices=ValueSource.choices,
+        default=ValueSource.TYPED,
     )
     # What a platform-filled value was computed from, shown next to it.
     source_note = models.CharField(_("ghi chú nguồn"), max_length=300, blank=True)

@@ -81,5 +81,11 @@ def ris_push_handler(message: OutboxMessage) -> None:
         raise DeliveryError(f"reporting system unreachable: {type(exc).__name__}") from None
     if response.status_code not in (200, 201):
         raise DeliveryError(f"reporting system answered {response.status_code}")
-    receipt = (response.json() or {}).get("receiptId", "")
-    ReportEvent.objects.create(report=report, action=ReportAction.PUSHED, note=f"Mã tiếp nhận: {receipt}")
+    try:
+        receipt = str((response.json() or {}).get("receiptId", ""))
+    except ValueError:
+        raise DeliveryError("reporting system answered without JSON") from None
+    note = f"Mã tiếp nhận: {receipt}"
+    # A retried push is answered with the same receipt (the Idempotency-Key): record it once.
+    if not ReportEvent.objects.filter(report=report, action=ReportAction.PUSHED, note=note).exists():
+        ReportEvent.objects.create(report=report, action=ReportAction.PUSHED, note=note)

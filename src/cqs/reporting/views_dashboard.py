@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import numberformat, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from cqs.accounts.permissions import granted_unit_paths
@@ -53,7 +53,7 @@ STATE_CLASSES = {
 STATE_SHORT = {
     CellState.ON_TIME: gettext_lazy("Đúng hạn"),
     CellState.LATE: gettext_lazy("Muộn"),
-    CellState.MISSING: gettext_lazy("Chưa gửi"),
+    CellState.MISSING: pgettext_lazy("report", "Chưa gửi"),
     CellState.NOT_DUE: gettext_lazy("Chưa đến hạn"),
     CellState.NONE: "–",
 }
@@ -424,7 +424,9 @@ def _float(value) -> float | None:
 
 def _rates_export(rates, selection: Selection, matrix: list[dict], fmt: str) -> HttpResponse:
     periods = rates.periods
-    long_rows = [[_("Đơn vị"), _("Mã định danh"), _("Kỳ"), *METRICS, _("Tình trạng")]]
+    long_rows = [
+        [_("Đơn vị"), _("Mã định danh"), _("Kỳ"), *METRICS, pgettext("reporting state", "Tình trạng")]
+    ]
     units = [(selection.unit, True)] + [(row["unit"], False) for row in matrix if not row["own"]]
     for unit, whole in units:
         for spec in periods:

@@ -76,3 +76,19 @@ class DownloadNegotiation(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+def choices_text(choices) -> str:
+    """``value (label), …`` of a choices class, for schema descriptions."""
+    return ", ".join(f"{value} ({label})" for value, label in choices.choices)
+
+
+def absolute_url(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def person_ref(user) -> dict | None:
+    """An official as the API shows them: id and display name."""
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.full_name or user.get_full_name() or user.get_username()}

@@ -16,6 +16,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cqs.core.api import absolute_url, choices_text, person_ref
 from cqs.documents import edxml
 from cqs.documents.choices import (
     AssignmentRole,
@@ -28,21 +29,6 @@ from cqs.documents.choices import (
     Secrecy,
     Urgency,
 )
-
-
-def _values(choices) -> str:
-    return ", ".join(f"{value} ({label})" for value, label in choices.choices)
-
-
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def _person(user) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "name": user.full_name or user.get_full_name() or user.get_username()}
-
 
 STATUS_VALUES = [*OutgoingState.values, *IncomingStatus.values]
 ACTIONS = (
@@ -117,8 +103,10 @@ class OutgoingCreateSerializer(serializers.Serializer):
         max_length=2000, allow_blank=True, help_text="Trích yếu nội dung (Subject)."
     )
     recipients = DocumentRecipientInputSerializer(many=True, required=False, default=list, max_length=500)
-    urgency = serializers.IntegerField(required=False, default=Urgency.NORMAL, help_text=_values(Urgency))
-    secrecy = serializers.IntegerField(required=False, default=Secrecy.NONE, help_text=_values(Secrecy))
+    urgency = serializers.IntegerField(
+        required=False, default=Urgency.NORMAL, help_text=choices_text(Urgency)
+    )
+    secrecy = serializers.IntegerField(required=False, default=Secrecy.NONE, help_text=choices_text(Secrecy))
     due_date = serializers.DateField(required=False, allow_null=True, default=None, help_text="Hạn trả lời.")
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
     to_places = serializers.CharField(
@@ -220,9 +208,9 @@ class IncomingScanSerializer(serializers.Serializer):
     Position = serializers.CharField(source="signer_position", max_length=100, required=False, default="")
     FullName = serializers.CharField(source="signer_name", max_length=100, required=False, default="")
     Priority = serializers.IntegerField(
-        source="urgency", required=False, default=Urgency.NORMAL, help_text=_values(Urgency)
+        source="urgency", required=False, default=Urgency.NORMAL, help_text=choices_text(Urgency)
     )
-    secrecy = serializers.IntegerField(required=False, default=Secrecy.NONE, help_text=_values(Secrecy))
+    secrecy = serializers.IntegerField(required=False, default=Secrecy.NONE, help_text=choices_text(Secrecy))
     DueDate = serializers.DateField(source="due_date", required=False, allow_null=True, default=None)
     ToPlaces = serializers.CharField(source="to_places", max_length=4000, required=False, default="")
     PageAmount = serializers.IntegerField(source="page_amount", min_value=1, required=False, default=1)
@@ -252,13 +240,15 @@ class SignerInfoSerializer(serializers.Serializer):
 class DocumentSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
-    direction = serializers.CharField(help_text=_values(Direction))
-    channel = serializers.CharField(help_text=_values(Channel))
+    direction = serializers.CharField(help_text=choices_text(Direction))
+    channel = serializers.CharField(help_text=choices_text(Channel))
     state = serializers.CharField(
-        help_text="Văn bản đi: " + _values(OutgoingState) + "; rỗng với văn bản đến."
+        help_text="Văn bản đi: " + choices_text(OutgoingState) + "; rỗng với văn bản đến."
     )
     status = serializers.CharField(
-        help_text="Văn bản đến, mã trạng thái edXML: " + _values(IncomingStatus) + "; rỗng với văn bản đi."
+        help_text="Văn bản đến, mã trạng thái edXML: "
+        + choices_text(IncomingStatus)
+        + "; rỗng với văn bản đi."
     )
     status_label = serializers.SerializerMethodField()
     unit = DocumentUnitSerializer(help_text="Đơn vị giữ bản ghi (ban hành hoặc nhận).")
@@ -274,7 +264,7 @@ class DocumentSummarySerializer(serializers.Serializer):
     IssuedDate = serializers.DateField(source="issued_date", allow_null=True)
     ArrivalDate = serializers.DateTimeField(source="arrival_date", allow_null=True)
     ArrivalNumber = serializers.SerializerMethodField(help_text="Số đến (văn bản đến đã vào sổ).")
-    Priority = serializers.IntegerField(source="urgency", help_text="Độ khẩn: " + _values(Urgency))
+    Priority = serializers.IntegerField(source="urgency", help_text="Độ khẩn: " + choices_text(Urgency))
     DueDate = serializers.DateField(
         source="due_date", allow_null=True, help_text="Hạn trả lời do nơi gửi đặt."
     )
@@ -284,7 +274,7 @@ class DocumentSummarySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), reverse("documents-api-detail", args=[obj.pk]))
+        return absolute_url(self.context.get("request"), reverse("documents-api-detail", args=[obj.pk]))
 
     def get_status_label(self, obj) -> str:
         return str(obj.get_status_display() if obj.is_incoming else obj.get_state_display())
@@ -294,13 +284,13 @@ class DocumentSummarySerializer(serializers.Serializer):
 
     @extend_schema_field(DocumentPersonSerializer(allow_null=True))
     def get_lead_handler(self, obj) -> dict | None:
-        return _person(obj.lead_handler)
+        return person_ref(obj.lead_handler)
 
 
 class DocumentFileSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    role = serializers.CharField(help_text=_values(FileRole))
+    role = serializers.CharField(help_text=choices_text(FileRole))
     role_label = serializers.CharField(source="get_role_display")
     content_type = serializers.CharField()
     size = serializers.IntegerField()
@@ -312,12 +302,12 @@ class DocumentFileSerializer(serializers.Serializer):
 
     def get_download_url(self, obj) -> str:
         path = reverse("documents-api-file", args=[obj.document_id, obj.pk])
-        return _absolute(self.context.get("request"), path)
+        return absolute_url(self.context.get("request"), path)
 
 
 class DocumentRecipientSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    channel = serializers.CharField(help_text=_values(Channel))
+    channel = serializers.CharField(help_text=choices_text(Channel))
     unit = serializers.IntegerField(
         source="unit_id", allow_null=True, help_text="Đơn vị trong nền tảng (id)."
     )
@@ -336,7 +326,7 @@ class DocumentRecipientSerializer(serializers.Serializer):
 class DocumentAssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     user = serializers.SerializerMethodField()
-    role = serializers.CharField(help_text=_values(AssignmentRole))
+    role = serializers.CharField(help_text=choices_text(AssignmentRole))
     role_label = serializers.CharField(source="get_role_display")
     due_date = serializers.DateField(allow_null=True)
     assigned_by = serializers.SerializerMethodField()
@@ -345,11 +335,11 @@ class DocumentAssignmentSerializer(serializers.Serializer):
 
     @extend_schema_field(DocumentPersonSerializer)
     def get_user(self, obj) -> dict:
-        return _person(obj.user)
+        return person_ref(obj.user)
 
     @extend_schema_field(DocumentPersonSerializer)
     def get_assigned_by(self, obj) -> dict:
-        return _person(obj.assigned_by)
+        return person_ref(obj.assigned_by)
 
 
 class DocumentTraceSerializer(serializers.Serializer):
@@ -364,7 +354,7 @@ class DocumentTraceSerializer(serializers.Serializer):
 
     @extend_schema_field(DocumentPersonSerializer(allow_null=True))
     def get_actor(self, obj) -> dict | None:
-        return _person(obj.actor)
+        return person_ref(obj.actor)
 
 
 class SignatureCheckSerializer(serializers.Serializer):
@@ -390,10 +380,10 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
     SignerInfo = SignerInfoSerializer(source="*")
     ToPlaces = serializers.SerializerMethodField()
     BussinessDocType = serializers.IntegerField(
-        source="bussiness_doc_type", help_text=_values(BussinessDocType)
+        source="bussiness_doc_type", help_text=choices_text(BussinessDocType)
     )
     BussinessDocReason = serializers.CharField(source="bussiness_reason")
-    secrecy = serializers.IntegerField(help_text="Độ mật: " + _values(Secrecy))
+    secrecy = serializers.IntegerField(help_text="Độ mật: " + choices_text(Secrecy))
     register = serializers.IntegerField(source="register_id", allow_null=True, help_text="Sổ đăng ký (id).")
     drafting_abbr = serializers.CharField()
     drafter = serializers.SerializerMethodField()
@@ -416,11 +406,11 @@ class DocumentDetailSerializer(DocumentSummarySerializer):
 
     @extend_schema_field(DocumentPersonSerializer(allow_null=True))
     def get_drafter(self, obj) -> dict | None:
-        return _person(obj.drafter)
+        return person_ref(obj.drafter)
 
     @extend_schema_field(DocumentPersonSerializer(allow_null=True))
     def get_signer(self, obj) -> dict | None:
-        return _person(obj.signer)
+        return person_ref(obj.signer)
 
     @extend_schema_field(DocumentFileSerializer(many=True))
     def get_files(self, obj) -> list[dict]:
@@ -458,14 +448,14 @@ class RegisterBookSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     unit = DocumentUnitSerializer()
     year = serializers.IntegerField()
-    direction = serializers.CharField(help_text=_values(Direction))
+    direction = serializers.CharField(help_text=choices_text(Direction))
     secret = serializers.BooleanField(help_text="Sổ văn bản mật: số riêng.")
     last_number = serializers.IntegerField(help_text="Số đã cấp gần nhất.")
     name = serializers.CharField(source="__str__")
     entries_url = serializers.SerializerMethodField()
 
     def get_entries_url(self, obj) -> str:
-        return _absolute(
+        return absolute_url(
             self.context.get("request"), reverse("documents-api-register-entries", args=[obj.pk])
         )
 
@@ -490,14 +480,14 @@ class RegisterEntrySerializer(serializers.Serializer):
     status_label = serializers.SerializerMethodField()
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), reverse("documents-api-detail", args=[obj.pk]))
+        return absolute_url(self.context.get("request"), reverse("documents-api-detail", args=[obj.pk]))
 
     def get_recipients(self, obj) -> list[str]:
         return [r.organ_name for r in obj.recipients.all()]
 
     @extend_schema_field(DocumentPersonSerializer(allow_null=True))
     def get_lead_handler(self, obj) -> dict | None:
-        return _person(obj.lead_handler)
+        return person_ref(obj.lead_handler)
 
     def get_status_label(self, obj) -> str:
         return str(obj.get_status_display() if obj.is_incoming else obj.get_state_display())

@@ -12,6 +12,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cqs.core.api import absolute_url
 from cqs.onestop.choices import (
     RATING_CRITERIA,
     DossierStatus,
@@ -25,10 +26,6 @@ from cqs.onestop.templatetags.onestop_tags import action_label
 
 # The roles a person may upload through the API; results and printed forms are made by services.
 UPLOAD_ROLES = (FileRole.SUBMITTED, FileRole.SUPPLEMENT, FileRole.DRAFT_RESULT)
-
-
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
 
 
 # --- input -------------------------------------------------------------------------------------
@@ -171,7 +168,7 @@ class DossierSummarySerializer(serializers.ModelSerializer):
         return obj.overdue_at is not None
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), reverse("onestop-api-dossier-detail", args=[obj.pk]))
+        return absolute_url(self.context.get("request"), reverse("onestop-api-dossier-detail", args=[obj.pk]))
 
 
 class ApplicantSerializer(serializers.ModelSerializer):
@@ -209,7 +206,7 @@ class DossierFileSerializer(serializers.ModelSerializer):
 
     def get_download_url(self, obj) -> str:
         path = reverse("onestop-api-dossier-attachment", args=[obj.dossier_id, obj.pk])
-        return _absolute(self.context.get("request"), path)
+        return absolute_url(self.context.get("request"), path)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -403,4 +400,4 @@ class DossierCreatedSerializer(serializers.Serializer):
         return CreatedFileSerializer(obj.files.order_by("pk") if files is None else files, many=True).data
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), reverse("onestop-api-dossier-detail", args=[obj.pk]))
+        return absolute_url(self.context.get("request"), reverse("onestop-api-dossier-detail", args=[obj.pk]))

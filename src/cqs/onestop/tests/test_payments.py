@@ -139,9 +139,11 @@ def test_reconciliation_settles_a_payment_whose_citizen_never_came_back(desk, do
 def test_reconciliation_expires_an_abandoned_payment(desk, dossier, gateway):
     payment, url = payment_start(dossier=dossier, actor=desk.citizen, return_url=RETURN_URL)
     paygov_press(url, "abandon")
-    Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(minutes=20))
+    started = timezone.now() - timedelta(minutes=20)
+    Payment.objects.filter(pk=payment.pk).update(created_at=started)
 
-    rows = payments_reconcile(on=timezone.localdate())
+    # The day it was started (just after midnight, that is yesterday).
+    rows = payments_reconcile(on=timezone.localdate(started))
 
     assert rows[0].ours == PaymentStatus.EXPIRED and rows[0].changed
     payment.refresh_from_db()

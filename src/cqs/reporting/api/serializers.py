@@ -17,6 +17,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cqs.core.api import absolute_url, choices_text, person_ref
 from cqs.reporting.choices import (
     Aggregation,
     Channel,
@@ -33,20 +34,6 @@ from cqs.reporting.choices import (
 from cqs.reporting.periods import PeriodError, period_parse
 from cqs.reporting.services.reports import cell_key
 from cqs.reporting.sources import SOURCES
-
-
-def _values(choices) -> str:
-    return ", ".join(f"{value} ({label})" for value, label in choices.choices)
-
-
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def _person(user) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "name": user.full_name or user.get_full_name() or user.get_username()}
 
 
 def _unit(unit) -> dict | None:
@@ -164,8 +151,8 @@ class IndicatorSerializer(serializers.Serializer):
     name = serializers.CharField()
     short_name = serializers.CharField()
     description = serializers.CharField(help_text="Mô tả, cách tính.")
-    valueType = serializers.CharField(source="value_type", help_text=_values(ValueType))
-    aggregation = serializers.CharField(help_text="Cách tổng hợp: " + _values(Aggregation))
+    valueType = serializers.CharField(source="value_type", help_text=choices_text(ValueType))
+    aggregation = serializers.CharField(help_text="Cách tổng hợp: " + choices_text(Aggregation))
     unit_label = serializers.CharField(help_text="Đơn vị tính, ví dụ “hồ sơ”, “%”.")
     optionCombos = serializers.SerializerMethodField(help_text="Các ô phân tổ của chỉ tiêu.")
     source = serializers.CharField(help_text="Nguồn dữ liệu trong nền tảng (mã); rỗng: nhập tay.")
@@ -212,23 +199,23 @@ class ValidationRuleSerializer(serializers.Serializer):
     name = serializers.CharField()
     instruction = serializers.CharField()
     left = serializers.CharField(help_text="Biểu thức theo cú pháp DHIS2: #{MÃ} hoặc #{MÃ.Ô_PHÂN_TỔ}.")
-    operator = serializers.CharField(help_text=_values(Operator))
+    operator = serializers.CharField(help_text=choices_text(Operator))
     right = serializers.CharField()
-    missing_value_strategy = serializers.CharField(help_text=_values(MissingValueStrategy))
-    importance = serializers.CharField(help_text=_values(Importance))
+    missing_value_strategy = serializers.CharField(help_text=choices_text(MissingValueStrategy))
+    importance = serializers.CharField(help_text=choices_text(Importance))
 
 
 class RegimeVersionSummarySerializer(serializers.Serializer):
     version = serializers.IntegerField()
     name = serializers.CharField()
-    period_type = serializers.CharField(help_text=_values(PeriodType))
+    period_type = serializers.CharField(help_text=choices_text(PeriodType))
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(allow_null=True, help_text="Hết hiệu lực từ ngày này.")
     url = serializers.SerializerMethodField()
 
     def get_url(self, obj) -> str:
         path = reverse("reporting-api-regime-version", args=[obj.regime.code, obj.version])
-        return _absolute(self.context.get("request"), path)
+        return absolute_url(self.context.get("request"), path)
 
 
 class RegimeSerializer(serializers.Serializer):
@@ -239,7 +226,7 @@ class RegimeSerializer(serializers.Serializer):
     in_force = serializers.SerializerMethodField(help_text="Phiên bản có hiệu lực vào ngày hỏi.")
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), reverse("reporting-api-regime", args=[obj.code]))
+        return absolute_url(self.context.get("request"), reverse("reporting-api-regime", args=[obj.code]))
 
     @extend_schema_field(RegimeVersionSummarySerializer(allow_null=True))
     def get_in_force(self, obj) -> dict | None:
@@ -258,16 +245,16 @@ class RegimeVersionSerializer(serializers.Serializer):
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(allow_null=True)
     name = serializers.CharField(help_text="1. Tên báo cáo.")
-    kind = serializers.CharField(help_text="Loại báo cáo: " + _values(RegimeKind))
+    kind = serializers.CharField(help_text="Loại báo cáo: " + choices_text(RegimeKind))
     legal_basis = serializers.CharField(help_text="Văn bản quy định chế độ báo cáo.")
     content = serializers.CharField(help_text="2. Nội dung yêu cầu báo cáo.")
     assignments = RegimeAssignmentSerializer(many=True, help_text="3. Đối tượng thực hiện báo cáo.")
     receiver = ReportingUnitSerializer(help_text="4. Cơ quan nhận báo cáo.")
-    channel = serializers.CharField(help_text="5. Phương thức gửi, nhận: " + _values(Channel))
+    channel = serializers.CharField(help_text="5. Phương thức gửi, nhận: " + choices_text(Channel))
     deadline_working_days = serializers.IntegerField(
         help_text="6. Thời hạn gửi: số ngày làm việc sau ngày chốt số liệu."
     )
-    period_type = serializers.CharField(help_text="7. Tần suất: " + _values(PeriodType))
+    period_type = serializers.CharField(help_text="7. Tần suất: " + choices_text(PeriodType))
     period_type_label = serializers.CharField(source="get_period_type_display")
     cutoff_day = serializers.IntegerField(
         allow_null=True, help_text="8. Thời gian chốt số liệu: ngày trong tháng; rỗng: theo kỳ dương lịch."
@@ -306,7 +293,7 @@ class ReportSummarySerializer(serializers.Serializer):
     version = serializers.IntegerField(source="version.version", help_text="Phiên bản chế độ báo cáo.")
     unit = ReportingUnitSerializer(help_text="Đơn vị báo cáo.")
     period = ReportPeriodSerializer()
-    status = serializers.CharField(help_text=_values(ReportStatus))
+    status = serializers.CharField(help_text=choices_text(ReportStatus))
     status_label = serializers.CharField(source="get_status_display")
     window_start = serializers.DateField(help_text="Số liệu từ ngày.")
     window_end = serializers.DateField(help_text="Số liệu đến ngày (ngày chốt số liệu).")
@@ -319,7 +306,7 @@ class ReportSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def get_url(self, obj) -> str:
-        return _absolute(self.context.get("request"), reverse("reporting-api-report", args=[obj.pk]))
+        return absolute_url(self.context.get("request"), reverse("reporting-api-report", args=[obj.pk]))
 
 
 class DataValueSerializer(serializers.Serializer):
@@ -327,7 +314,7 @@ class DataValueSerializer(serializers.Serializer):
     indicator = serializers.CharField(source="indicator.code")
     option_combo = serializers.CharField(source="option_combo.code")
     value = serializers.CharField()
-    source = serializers.CharField(help_text=_values(ValueSource))
+    source = serializers.CharField(help_text=choices_text(ValueSource))
     source_note = serializers.CharField(help_text="Số liệu lấy từ đâu (giá trị tự động).")
     comment = serializers.CharField()
     updated_at = serializers.DateTimeField()
@@ -355,15 +342,15 @@ class ReportDetailSerializer(ReportSummarySerializer):
 
     def get_version_url(self, obj) -> str:
         path = reverse("reporting-api-regime-version", args=[obj.regime.code, obj.version.version])
-        return _absolute(self.context.get("request"), path)
+        return absolute_url(self.context.get("request"), path)
 
     @extend_schema_field(ReportingPersonSerializer(allow_null=True))
     def get_submitted_by(self, obj) -> dict | None:
-        return _person(obj.submitted_by)
+        return person_ref(obj.submitted_by)
 
     @extend_schema_field(ReportingPersonSerializer(allow_null=True))
     def get_decided_by(self, obj) -> dict | None:
-        return _person(obj.decided_by)
+        return person_ref(obj.decided_by)
 
     def get_locked(self, obj) -> bool:
         return self.context["locked"]
@@ -375,7 +362,7 @@ class ReportDetailSerializer(ReportSummarySerializer):
     def get_pdf_url(self, obj) -> str | None:
         if not obj.signed_pdf:
             return None
-        return _absolute(self.context.get("request"), reverse("reporting-api-report-pdf", args=[obj.pk]))
+        return absolute_url(self.context.get("request"), reverse("reporting-api-report-pdf", args=[obj.pk]))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, obj) -> list[str]:
@@ -388,7 +375,7 @@ class ReportDetailSerializer(ReportSummarySerializer):
 
 class ReportFindingSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="compulsory_missing, validation_rule, rule_broken, outlier.")
-    importance = serializers.CharField(help_text=_values(Importance))
+    importance = serializers.CharField(help_text=choices_text(Importance))
     blocking = serializers.BooleanField(help_text="Lỗi chặn gửi; cảnh báo phải được xác nhận.")
     message = serializers.CharField()
     indicator = serializers.CharField(source="indicator_code")
@@ -403,7 +390,7 @@ class ReportCheckSerializer(serializers.Serializer):
 
 class ReportEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    action = serializers.CharField(help_text=_values(ReportAction))
+    action = serializers.CharField(help_text=choices_text(ReportAction))
     action_label = serializers.CharField(source="get_action_display")
     actor = serializers.SerializerMethodField()
     at = serializers.DateTimeField()
@@ -411,7 +398,7 @@ class ReportEventSerializer(serializers.Serializer):
 
     @extend_schema_field(ReportingPersonSerializer(allow_null=True))
     def get_actor(self, obj) -> dict | None:
-        return _person(obj.actor)
+        return person_ref(obj.actor)
 
 
 class LockExceptionSerializer(serializers.Serializer):
@@ -423,4 +410,4 @@ class LockExceptionSerializer(serializers.Serializer):
 
     @extend_schema_field(ReportingPersonSerializer())
     def get_granted_by(self, obj) -> dict:
-        return _person(obj.granted_by)
+        return person_ref(obj.granted_by)

@@ -324,6 +324,8 @@ class _Prepare:
 
 
 def _text(raw) -> str:
+    if raw.__class__ is str:  # nearly always: the parsers give strings
+        return raw.strip()
     return "" if raw is None else str(raw).strip()
 
 

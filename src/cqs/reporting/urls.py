@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("cho-duyet/", views.inbox, name="inbox"),
     path("mo-bao-cao/", views.open_report, name="open"),
+    path("mo-khoa/", views.unlock_missing, name="unlock-missing"),
     path("che-do/", views.regimes, name="regimes"),
     path("che-do/<str:code>/", views.regime_detail, name="regime"),
     path("bao-cao/<int:pk>/", views_report.report_page, name="report"),

@@ -18,17 +18,18 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cqs.accounts.permissions import grant_paths_prime, granted_unit_paths, units_in_scope
 from cqs.core.exceptions import ServiceError
 from cqs.orgs.models import OrgUnit
 from cqs.reporting.choices import ReportStatus
-from cqs.reporting.forms import OpenReportForm
+from cqs.reporting.forms import LockExceptionForm, OpenReportForm
 from cqs.reporting.models import CategoryOptionCombo, Regime, RegimeVersion, Report
 from cqs.reporting.periods import PeriodSpec, period_of, period_parse
 from cqs.reporting.selectors import assigned_units, regime_rows
-from cqs.reporting.services.reports import report_dates, report_is_locked, report_open
+from cqs.reporting.services.reports import report_dates, report_is_locked, report_open, report_open_locked
 
 RECENT_PERIODS = 3
 INBOX_PER_PAGE = 50
@@ -328,4 +329,52 @@ def regime_detail(request, code: str):
             "reviewer": may_review(request.user),
             "active": "regimes",
         },
+    )
+
+
+# --- a missing report after its lock date ----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def unlock_missing(request):
+    """The reviewer opens the report a unit never started, after its lock date, with a lock
+    exception, so that the unit can still report (``report_open_locked``)."""
+    require_reporting(request, "grant_lock_exception")
+    source = request.POST if request.method == "POST" else request.GET
+    regime = get_object_or_404(Regime, code=source.get("regime", ""))
+    unit = get_object_or_404(OrgUnit, pk=source.get("unit") if str(source.get("unit", "")).isdigit() else 0)
+    try:
+        spec = period_parse(source.get("period", ""))
+    except ValueError:
+        raise Http404 from None
+    existing = Report.objects.filter(regime=regime, unit=unit, period__iso=spec.iso).first()
+    if existing is not None:
+        return redirect("reporting:report", pk=existing.pk)
+    form = LockExceptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = report_open_locked(
+                actor=request.user,
+                regime=regime,
+                unit=unit,
+                period=spec.iso,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.detail) from error
+            form.add_error(error.field if error.field in form.fields else None, error.detail)
+        else:
+            messages.success(
+                request,
+                _("Đã mở khóa: %(unit)s có thể lập báo cáo kỳ %(period)s.")
+                % {"unit": unit, "period": spec.label()},
+            )
+            return redirect("reporting:report", pk=report.pk)
+    return render(
+        request,
+        "reporting/unlock_missing.html",
+        {"regime": regime, "unit": unit, "spec": spec, "form": form},
     )

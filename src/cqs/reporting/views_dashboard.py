@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from cqs.accounts.permissions import granted_unit_paths
+from cqs.accounts.permissions import granted_unit_paths, has_unit_permission
 from cqs.core.exceptions import ServiceError
 from cqs.orgs.models import OrgUnit
 from cqs.orgs.selectors import unit_sort_key
@@ -332,9 +332,11 @@ def _rate_cell(row: RateRow, *, leaf: bool) -> dict:
     }
 
 
-def _matrix(rates, selection: Selection) -> list[dict]:
+def _matrix(rates, selection: Selection, *, may_unlock: bool = False) -> list[dict]:
     """Rows: the unit's own report (when it reports), then each child unit's subtree."""
     unit = selection.unit
+    unlock = reverse("reporting:unlock-missing") if may_unlock else ""
+    regime_code = selection.regime.code if selection.regime else ""
     rows = []
     if rates.own_total(unit).expected:
         cells = []
@@ -363,6 +365,10 @@ def _matrix(rates, selection: Selection) -> list[dict]:
             cell = _rate_cell(rates.row(child, spec.iso), leaf=leaf)
             reports = rates.reports(child, spec.iso) if leaf else []
             cell["url"] = _report_url(reports[0]) if reports else None
+            if leaf and not reports and cell["state"] == CellState.MISSING and unlock:
+                # Never started and locked: the reviewer may reopen it for the unit.
+                query = urlencode({"regime": regime_code, "unit": child.pk, "period": spec.iso})
+                cell["url"] = f"{unlock}?{query}"
             cells.append(cell)
         rows.append(
             {
@@ -485,7 +491,8 @@ def dashboard(request):
         root=selection.unit,
         as_of=selection.as_of,
     )
-    matrix = _matrix(rates, selection)
+    may_unlock = has_unit_permission(request.user, "reporting.grant_lock_exception", selection.unit)
+    matrix = _matrix(rates, selection, may_unlock=may_unlock)
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         return _rates_export(rates, selection, matrix, fmt)

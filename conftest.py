@@ -12,6 +12,11 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Every registry change publishes a gateway generation to CQS_LGSP_DIR: never into var/.
+    import tempfile
+    from pathlib import Path
+
+    settings.CQS_LGSP_DIR = Path(tempfile.mkdtemp(prefix="cqs-lgsp-test-"))
 
 
 @pytest.fixture(autouse=True)

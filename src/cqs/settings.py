@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cqs.onestop",
     "cqs.documents",
     "cqs.reporting",
+    "cqs.lgsp",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,20 @@ CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "http://127.0.0.1:8106")
 # there by the outbox when their regime asks for it.
 CQS_RIS_URL = os.environ.get("CQS_RIS_URL", "http://127.0.0.1:8107")
 CQS_RIS_TOKEN = os.environ.get("CQS_RIS_TOKEN", "ris-demo-token")
+# --- LGSP, the data-integration and sharing platform (issue 6, docs/lgsp.md) -------------------
+# X-Road instance of the identifiers INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE.
+CQS_LGSP_INSTANCE = os.environ.get("CQS_LGSP_INSTANCE", "XROADVN")
+# The data plane: "builtin" (the async proxy `cqs serve` starts) or "haproxy" (Debian's HAProxy,
+# configured by `cqs lgsp_gateway`).
+CQS_LGSP_ENGINE = os.environ.get("CQS_LGSP_ENGINE", "builtin")
+# Where clients call the gateway (and where the built-in proxy listens); empty = no gateway.
+CQS_LGSP_GATEWAY_URL = os.environ.get("CQS_LGSP_GATEWAY_URL", "http://127.0.0.1:8200")
+# Compiled configurations, access logs and the JWT signing key.
+CQS_LGSP_DIR = Path(os.environ.get("CQS_LGSP_DIR", DATA_DIR / "lgsp")).resolve()
+CQS_LGSP_HAPROXY_BIN = os.environ.get("CQS_LGSP_HAPROXY_BIN", "haproxy")
+# The platform's own integrations routed through the gateway: a comma-separated list of
+# "dvcqg", "vdxp", "ris" (docs/lgsp.md#own-integrations); empty = they call directly.
+CQS_LGSP_ROUTE = [name.strip() for name in os.environ.get("CQS_LGSP_ROUTE", "").split(",") if name.strip()]
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
 CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
 # Largest uploaded file, in megabytes.

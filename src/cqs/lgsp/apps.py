@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LgspConfig(AppConfig):
+    name = "cqs.lgsp"
+    label = "lgsp"
+    verbose_name = _("Nền tảng tích hợp, chia sẻ dữ liệu (LGSP)")

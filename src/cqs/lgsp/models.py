@@ -47,8 +47,8 @@ validate_id_part = RegexValidator(
 )
 # An endpoint path prefix: "/", "/persons", "/v1/persons/search".
 validate_endpoint_path = RegexValidator(
-    r"^/[A-Za-z0-9._~\-/{}]*$",
-    _("Đường dẫn phải bắt đầu bằng / và chỉ gồm chữ cái không dấu, chữ số và các ký tự . _ ~ - / { }."),
+    r"^/[A-Za-z0-9._~\-/]*$",
+    _("Đường dẫn phải bắt đầu bằng / và chỉ gồm chữ cái không dấu, chữ số và các ký tự . _ ~ - /."),
     code="invalid_endpoint_path",
 )
 HTTP_METHODS = ("*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -25,6 +25,8 @@ Shape (version 1)::
           "endpoints": null              # null: the whole service; else [["GET", "/persons"], ...]
         }
       },
+      "subsystems": ["<subsystem id>", ...],   # active subsystems (metaservice targets)
+      "control_plane": {"url": "http://127.0.0.1:8000", "token": "..."},  # metaservices go here
       "jwt": {"alg": "ES256", "issuer": "...", "audience": "lgsp", "public_key_pem": "...",
               "certificate_pem": "..."}
     }
@@ -45,6 +47,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from cqs.lgsp import tokens
 from cqs.lgsp.choices import CredentialKind, ServiceStatus
@@ -52,6 +55,12 @@ from cqs.lgsp.models import AccessGrant, Credential, Service, Subsystem
 
 SNAPSHOT_VERSION = 1
 GRANT_KEY_SEPARATOR = "|"
+
+
+def gateway_token() -> str:
+    """The secret a gateway sends to the control plane (``errors.GATEWAY_TOKEN_HEADER``) so that
+    the metaservices can trust the ``X-Road-Client`` it authenticated."""
+    return salted_hmac("cqs.lgsp.gateway", "metaservices").hexdigest()
 
 
 def grant_key(client: str, service: str) -> str:
@@ -150,6 +159,8 @@ def build_snapshot(*, now=None) -> dict:
         "api_keys": api_keys,
         "oauth_clients": oauth,
         "grants": _grants(subsystems, service_ids),
+        "subsystems": sorted(subsystems.values()),
+        "control_plane": {"url": settings.CQS_SITE_URL.rstrip("/"), "token": gateway_token()},
         "jwt": tokens.jwt_snapshot(),
     }
 

@@ -14,6 +14,7 @@ api_v1 = [
     path("dvcqg/", include("cqs.onestop.api.dvcqg")),
     path("", include("cqs.documents.api.urls")),
     path("reporting/", include("cqs.reporting.api.urls")),
+    path("lgsp/", include("cqs.lgsp.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,9 @@ urlpatterns = [
     path("onestop/", include("cqs.onestop.urls")),
     path("van-ban/", include("cqs.documents.urls")),
     path("bao-cao/", include("cqs.reporting.urls")),
+    # The gateways forward X-Road metaservice calls here (docs/lgsp.md#metaservices).
+    path("lgsp/meta/", include("cqs.lgsp.urls_meta")),
+    path("lgsp/", include("cqs.lgsp.urls")),
     # DHIS2-compatible Web API (docs/reporting-dhis2.md): existing DHIS2 clients point here.
     path("dhis/api/", include("cqs.reporting.dhis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -84,7 +84,7 @@ MODULES: tuple[Module, ...] = (
         code="lgsp",
         name=_("LGSP"),
         description=_("Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh."),
-        available=False,
+        url_name="lgsp:home",
     ),
     Module(
         code="feedback",

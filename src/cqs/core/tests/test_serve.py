@@ -45,6 +45,8 @@ def serve_env(path: Path) -> dict:
         PYTHONUNBUFFERED="1",
         # Plain copies: quicker to collect than the hashed, compressed production storage.
         CQS_STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
+        # No LGSP gateway on the fixed default port: the test that wants one sets a free port.
+        CQS_LGSP_GATEWAY_URL="",
     )
     env.pop("PORT", None)
     return env

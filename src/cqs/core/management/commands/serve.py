@@ -13,7 +13,9 @@ import socket
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 # How long a child has to finish its current request or task after SIGTERM before SIGKILL.
@@ -43,6 +45,11 @@ def _port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _gateway_is_local() -> bool:
+    url = settings.CQS_LGSP_GATEWAY_URL
+    return bool(url) and urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}
 
 
 class Command(BaseCommand):
@@ -76,12 +83,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-tasks", action="store_true", help="Không chạy tiến trình xử lý tác vụ nền.")
         parser.add_argument(
+            "--no-gateway",
+            action="store_true",
+            help="Không chạy cổng kết nối LGSP (mặc định chạy khi CQS_LGSP_GATEWAY_URL trỏ vào máy này).",
+        )
+        parser.add_argument(
             "--fakes",
             action="store_true",
             help="Chạy thêm các hệ thống bên ngoài giả lập (cqs fakes) cho bản trình diễn.",
         )
 
-    def handle(self, *args, host, port, workers, threads, no_tasks, fakes=False, **options):
+    def handle(self, *args, host, port, workers, threads, no_tasks, fakes=False, no_gateway=False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers và --threads phải lớn hơn hoặc bằng 1.")
         if not _port_is_free(host, port):
@@ -110,6 +122,15 @@ class Command(BaseCommand):
             from cqs.documents.tasks import schedule_axis_poll
 
             schedule_axis_poll()
+        if not no_gateway and _gateway_is_local():
+            # The LGSP data plane (docs/lgsp.md): the built-in proxy, or HAProxy when configured.
+            gateway = urlsplit(settings.CQS_LGSP_GATEWAY_URL)
+            if not _port_is_free(gateway.hostname, gateway.port or 80):
+                raise CommandError(
+                    f"Cổng {gateway.port} của cổng kết nối LGSP đang được dùng; hãy đặt "
+                    "CQS_LGSP_GATEWAY_URL khác hoặc chạy với --no-gateway."
+                )
+            commands["gateway"] = [sys.executable, "-m", "cqs.manage", "lgsp_gateway"]
         if fakes:
             from cqs.fakes.registry import fake_apps_from_settings
 

@@ -1,0 +1,4 @@
+"""LGSP pages (included under /lgsp/ by ``cqs.urls``)."""
+
+app_name = "lgsp"
+urlpatterns: list = []

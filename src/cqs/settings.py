@@ -266,6 +266,13 @@ CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "http://127.0.0.1:8106")
 # there by the outbox when their regime asks for it.
 CQS_RIS_URL = os.environ.get("CQS_RIS_URL", "http://127.0.0.1:8107")
 CQS_RIS_TOKEN = os.environ.get("CQS_RIS_TOKEN", "ris-demo-token")
+# The national population database's lookup (QCVN 109 field names; transport assumed,
+# docs/integrations/dancu.md). The demo registers it in the LGSP; empty leaves it out.
+CQS_DANCU_URL = os.environ.get("CQS_DANCU_URL", "http://127.0.0.1:8108")
+CQS_DANCU_TOKEN = os.environ.get("CQS_DANCU_TOKEN", "dancu-demo-token")
+# NDXP's business registration lookup (contract assumed, docs/integrations/ndxp.md).
+CQS_NDXP_URL = os.environ.get("CQS_NDXP_URL", "http://127.0.0.1:8109")
+CQS_NDXP_TOKEN = os.environ.get("CQS_NDXP_TOKEN", "ndxp-demo-token")
 # --- LGSP, the data-integration and sharing platform (issue 6, docs/lgsp.md) -------------------
 # X-Road instance of the identifiers INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE.
 CQS_LGSP_INSTANCE = os.environ.get("CQS_LGSP_INSTANCE", "XROADVN")
@@ -280,6 +287,9 @@ CQS_LGSP_HAPROXY_BIN = os.environ.get("CQS_LGSP_HAPROXY_BIN", "haproxy")
 # The platform's own integrations routed through the gateway: a comma-separated list of
 # "dvcqg", "vdxp", "ris" (docs/lgsp.md#own-integrations); empty = they call directly.
 CQS_LGSP_ROUTE = [name.strip() for name in os.environ.get("CQS_LGSP_ROUTE", "").split(",") if name.strip()]
+# The platform's own API key at the gateway, for the routed integrations; empty = the key file
+# CQS_LGSP_DIR/keys/platform.key written by `cqs demo` (or by an operator, mode 0600).
+CQS_LGSP_PLATFORM_KEY = os.environ.get("CQS_LGSP_PLATFORM_KEY", "")
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
 CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
 # Largest uploaded file, in megabytes.

@@ -110,11 +110,15 @@ def _parse_time(text: str) -> datetime | None:
 class VdxpClient:
     """One connected system (``system_id`` and its ``secret``) talking to the axis at ``base_url``."""
 
-    def __init__(self, base_url: str, system_id: str, secret: str, timeout: float = 10):
+    def __init__(
+        self, base_url: str, system_id: str, secret: str, timeout: float = 10, *, route: str | None = None
+    ):
         self.base_url = base_url.rstrip("/")
         self.system_id = system_id
         self.secret = secret
         self.timeout = timeout
+        # "vdxp": our own system, sent through the LGSP gateway when CQS_LGSP_ROUTE names it.
+        self.route = route
 
     def __repr__(self) -> str:  # the secret stays out of logs and tracebacks
         return f"VdxpClient({self.base_url!r}, {self.system_id!r})"
@@ -147,9 +151,18 @@ class VdxpClient:
     def _call(self, service: str, params: dict[str, str] | None = None, *, files=None) -> dict:
         content_type = "application/octet-stream" if files else "application/json"
         headers = self.signed_headers(params or {}, content_type=content_type)
+        base_url = self.base_url
+        if self.route:
+            from cqs.lgsp.outbound import RouteUnavailable, route
+
+            try:
+                base_url, extra = route(self.route, base_url)
+            except RouteUnavailable as exc:  # kept and retried, never sent around the gateway
+                raise VdxpError(UNREACHABLE, f"VDXP {service}: {exc}") from None
+            headers.update(extra)
         try:
             response = requests.post(
-                f"{self.base_url}/{service}",
+                f"{base_url}/{service}",
                 headers=headers,
                 files=files,
                 data=None if files else b"",
@@ -278,4 +291,6 @@ def client_from_settings() -> VdxpClient | None:
     """The client for ``CQS_VDXP_URL`` as our system; None when exchange is turned off (empty URL)."""
     if not settings.CQS_VDXP_URL:
         return None
-    return VdxpClient(settings.CQS_VDXP_URL, settings.CQS_VDXP_SYSTEM_ID, settings.CQS_VDXP_SECRET)
+    return VdxpClient(
+        settings.CQS_VDXP_URL, settings.CQS_VDXP_SYSTEM_ID, settings.CQS_VDXP_SECRET, route="vdxp"
+    )

@@ -67,6 +67,18 @@ def _ris():
     return ris.make_app(token=settings.CQS_RIS_TOKEN)
 
 
+def _dancu():
+    from cqs.fakes import dancu
+
+    return dancu.make_app(token=getattr(settings, "CQS_DANCU_TOKEN", ""))
+
+
+def _ndxp():
+    from cqs.fakes import ndxp
+
+    return ndxp.make_app(token=getattr(settings, "CQS_NDXP_TOKEN", ""))
+
+
 def _tsa():
     from cqs.fakes import tsa
 
@@ -140,6 +152,8 @@ FAKES: list[tuple[str, str, Callable[[], object | None]]] = [
     ("tsa", "CQS_TSA_URL", _tsa),
     ("ris", "CQS_RIS_URL", _ris),
     ("vdxp", "CQS_VDXP_URL", _vdxp),
+    ("dancu", "CQS_DANCU_URL", _dancu),
+    ("ndxp", "CQS_NDXP_URL", _ndxp),
 ]
 
 

@@ -35,16 +35,25 @@ def dvcqg_datetime(dt: datetime | None) -> str:
 
 
 def _call(method: str, service: str, *, params: dict | None = None, payload: dict | None = None) -> dict:
+    from cqs.lgsp.outbound import route
+
     base = settings.CQS_DVCQG_URL
     if not base:
         raise DeliveryError("DVCQG: CQS_DVCQG_URL is not set")
+    # Directly, or through the LGSP gateway when CQS_LGSP_ROUTE names "dvcqg" (RouteUnavailable
+    # is a DeliveryError: a routing problem is retried, never sent around the gateway).
+    base, extra = route("dvcqg", base)
     try:
         response = requests.request(
             method,
             f"{base.rstrip('/')}/{service}",
             params=params,
             json=payload,
-            headers={"Authorization": f"Bearer {settings.CQS_DVCQG_TOKEN}", "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {settings.CQS_DVCQG_TOKEN}",
+                "Accept": "application/json",
+                **extra,
+            },
             timeout=TIMEOUT,
         )
     except requests.RequestException as exc:

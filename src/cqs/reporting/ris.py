@@ -60,6 +60,10 @@ def ris_push_handler(message: OutboxMessage) -> None:
     base = getattr(settings, "CQS_RIS_URL", "")
     if not base:
         raise DeliveryError("Government reporting system connector is off (CQS_RIS_URL is empty)")
+    from cqs.lgsp.outbound import route
+
+    # Directly, or through the LGSP gateway when CQS_LGSP_ROUTE names "ris".
+    base, extra = route("ris", base)
     report = (
         Report.objects.select_related("regime", "version__receiver", "unit", "period")
         .filter(pk=message.payload["report_id"])
@@ -74,6 +78,7 @@ def ris_push_handler(message: OutboxMessage) -> None:
             headers={
                 "Authorization": f"Bearer {settings.CQS_RIS_TOKEN}",
                 "Idempotency-Key": report.uid,
+                **extra,
             },
             timeout=TIMEOUT,
         )

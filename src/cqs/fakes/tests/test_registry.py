@@ -32,6 +32,7 @@ def local_urls(settings):
     settings.CQS_VDXP_URL = ""
     settings.CQS_TSA_URL = ""
     settings.CQS_RIS_URL = ""
+    settings.CQS_DANCU_URL = settings.CQS_NDXP_URL = ""
     return settings
 
 

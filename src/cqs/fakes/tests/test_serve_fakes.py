@@ -44,6 +44,8 @@ def test_serve_with_fakes_runs_them_and_stops_them_with_the_web_server(data_dir)
         CQS_VDXP_URL="",
         CQS_TSA_URL="",
         CQS_RIS_URL="",
+        CQS_DANCU_URL="",
+        CQS_NDXP_URL="",
     )
     log = data_dir / "serve-fakes.log"
     with open(log, "w") as output:

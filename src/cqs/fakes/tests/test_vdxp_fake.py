@@ -350,6 +350,7 @@ def test_the_sample_document_is_a_valid_package():
 def vdxp_only(settings):
     settings.CQS_PAYGOV_URL = settings.CQS_DVCQG_URL = settings.CQS_SMS_URL = settings.CQS_VNEID_ISSUER = ""
     settings.CQS_TSA_URL = settings.CQS_RIS_URL = ""
+    settings.CQS_DANCU_URL = settings.CQS_NDXP_URL = ""
     settings.CQS_VDXP_URL = "http://127.0.0.1:8105"
     settings.CQS_VDXP_SYSTEM_ID = OURS
     settings.CQS_VDXP_SECRET = "secret-from-settings"

@@ -13,6 +13,7 @@ LOADERS = (
     "cqs.onestop.demo",
     "cqs.documents.demo",
     "cqs.reporting.demo",
+    "cqs.lgsp.demo",
 )
 DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published demo password, printed on purpose
 

@@ -1,8 +1,8 @@
 """``cqs fakes``: serve the fake outside systems of the demo until Ctrl-C or SIGTERM.
 
 Each fake listens on the port of its setting's URL (``CQS_PAYGOV_URL``, ``CQS_DVCQG_URL``,
-``CQS_SMS_URL``, ``CQS_VNEID_ISSUER``, ``CQS_VDXP_URL``, ``CQS_TSA_URL``, ``CQS_RIS_URL``),
-only when that URL points at this machine
+``CQS_SMS_URL``, ``CQS_VNEID_ISSUER``, ``CQS_VDXP_URL``, ``CQS_TSA_URL``, ``CQS_RIS_URL``,
+``CQS_DANCU_URL``, ``CQS_NDXP_URL``), only when that URL points at this machine
 (``cqs.fakes.registry``). ``cqs serve --fakes`` runs this command as one of its children.
 """
 

@@ -8,6 +8,7 @@ leave those fields optional and show the service's message on the field it names
 from __future__ import annotations
 
 import json
+import secrets
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -263,7 +264,14 @@ class ConnectionRequestForm(forms.Form):
         self.fields["endpoints"].queryset = service.endpoints.all()
 
 
+def _one_time_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class CredentialForm(forms.Form):
+    # Rendered once per page: posting the same form again (a reload, a double click) is refused
+    # instead of issuing a second credential whose secret nobody saw.
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=_one_time_token)
     kind = forms.ChoiceField(
         label=_("Loại"),
         choices=CredentialKind.choices,

@@ -524,6 +524,9 @@ class Credential(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The issuing form's one-time token (or an API Idempotency-Key): a repeated submission finds
+    # the credential it already made instead of issuing a second one nobody has seen.
+    client_token = models.CharField(_("mã chống gửi lặp"), max_length=64, blank=True, editable=False)
 
     objects = CredentialQuerySet.as_manager()
 
@@ -531,6 +534,13 @@ class Credential(models.Model):
         verbose_name = _("tài khoản kết nối")
         verbose_name_plural = _("tài khoản kết nối")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_token"],
+                condition=~models.Q(client_token=""),
+                name="lgsp_credential_unique_client_token",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.prefix}…"

@@ -160,9 +160,9 @@ def credential_issue(request, pk: int):
     """Issue an API key or an OAuth2 client and show its secret on this one response.
 
     The secret is in no session, no message and no log: only its SHA-256 is kept. The response is
-    marked no-store, so that neither the browser's cache nor a proxy keeps a copy; reloading the
-    page asks to post again, which issues another credential (the first one stays usable until
-    revoked) rather than showing the first secret twice.
+    marked no-store, so that neither the browser's cache nor a proxy keeps a copy. The form carries
+    a one-time token: posting it again (reloading this page, a double click) is refused with a
+    message instead of issuing a second credential or showing the first secret twice.
     """
     subsystem = _subsystem_or_404(pk)
     if not may(request.user, "lgsp.add_credential", subsystem.member.unit):
@@ -186,6 +186,7 @@ def credential_issue(request, pk: int):
                     subsystem=subsystem,
                     label=form.cleaned_data["label"],
                     expires_at=expires_at,
+                    client_token=form.cleaned_data["token"],
                     actor=request.user,
                 )
             except ServiceError as error:

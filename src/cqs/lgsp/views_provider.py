@@ -321,8 +321,8 @@ def request_page(
             "today": timezone.localdate(),
             "can_decide": can_decide and pending,
             "can_withdraw": can_withdraw and pending,
-            "approve_form": approve_form or ApproveForm(),
-            "refuse_form": refuse_form or RefuseForm(),
+            "approve_form": approve_form or ApproveForm(auto_id="approve-%s"),
+            "refuse_form": refuse_form or RefuseForm(auto_id="refuse-%s"),
             "active": "requests" if can_decide else "my-requests",
             **nav_context(user),
         },
@@ -349,7 +349,7 @@ def _decider(request, pk: int) -> ConnectionRequest:
 @require_POST
 def request_approve(request, pk: int):
     connection_request = _decider(request, pk)
-    form = ApproveForm(request.POST)
+    form = ApproveForm(request.POST, auto_id="approve-%s")
     if form.is_valid():
         try:
             _req, grants = access.request_approve(
@@ -379,7 +379,7 @@ def request_approve(request, pk: int):
 @require_POST
 def request_refuse(request, pk: int):
     connection_request = _decider(request, pk)
-    form = RefuseForm(request.POST)
+    form = RefuseForm(request.POST, auto_id="refuse-%s")
     if form.is_valid():
         try:
             access.request_refuse(

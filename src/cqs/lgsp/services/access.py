@@ -11,13 +11,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cqs.audit.services import audit_record
 from cqs.core.calendar import add_working_days
 from cqs.core.exceptions import Conflict, ServiceError
+from cqs.core.idempotency import client_token_clean
 from cqs.lgsp import publish
 from cqs.lgsp.choices import CredentialKind, RequestStatus, ServiceStatus
 from cqs.lgsp.models import (
@@ -301,13 +302,48 @@ class IssuedCredential:
     secret: str  # shown once, never stored
 
 
+def _refuse_repeat(*, actor, client_token: str) -> str:
+    """The cleaned token; Conflict when this user already issued a credential with it."""
+    client_token = client_token_clean(client_token)
+    repeated = (
+        client_token
+        and actor is not None
+        and Credential.objects.filter(created_by=actor, client_token=client_token).exists()
+    )
+    if repeated:
+        raise Conflict(
+            "already_issued",
+            _(
+                "Tài khoản kết nối của lần gửi này đã được cấp. Khóa bí mật chỉ hiển thị một lần: "
+                "nếu chưa lưu lại, hãy thu hồi tài khoản đó và cấp tài khoản mới."
+            ),
+        )
+    return client_token
+
+
+def _create_credential(**fields) -> Credential:
+    try:
+        with transaction.atomic():
+            return Credential.objects.create(**fields)
+    except IntegrityError as exc:  # the same token submitted twice at the same moment
+        raise Conflict("already_issued", _("Tài khoản kết nối của lần gửi này đã được cấp.")) from exc
+
+
 @transaction.atomic
-def api_key_issue(*, subsystem: Subsystem, label: str = "", expires_at=None, actor=None) -> IssuedCredential:
-    """A new API key for ``subsystem``: the key is returned once; only its SHA-256 is kept."""
+def api_key_issue(
+    *, subsystem: Subsystem, label: str = "", expires_at=None, client_token: str = "", actor=None
+) -> IssuedCredential:
+    """A new API key for ``subsystem``: the key is returned once; only its SHA-256 is kept.
+
+    ``client_token`` (the form's one-time token, an API Idempotency-Key) makes a repeated
+    submission a ``Conflict`` instead of a second key.
+    """
     if not subsystem.active:
         raise ServiceError("client_inactive", _("Hệ thống đang ngừng hoạt động."))
+    client_token = _refuse_repeat(actor=actor, client_token=client_token)
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    credential = Credential.objects.create(
+    credential = _create_credential(
+        client_token=client_token,
         subsystem=subsystem,
         kind=CredentialKind.API_KEY,
         label=label,
@@ -328,14 +364,16 @@ def api_key_issue(*, subsystem: Subsystem, label: str = "", expires_at=None, act
 
 @transaction.atomic
 def oauth_client_issue(
-    *, subsystem: Subsystem, label: str = "", expires_at=None, actor=None
+    *, subsystem: Subsystem, label: str = "", expires_at=None, client_token: str = "", actor=None
 ) -> IssuedCredential:
     """A new OAuth2 client (client credentials grant): the secret is returned once."""
     if not subsystem.active:
         raise ServiceError("client_inactive", _("Hệ thống đang ngừng hoạt động."))
+    client_token = _refuse_repeat(actor=actor, client_token=client_token)
     client_id = "lgsp-" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    credential = Credential.objects.create(
+    credential = _create_credential(
+        client_token=client_token,
         subsystem=subsystem,
         kind=CredentialKind.OAUTH_CLIENT,
         label=label,

@@ -519,7 +519,8 @@ def test_grants_of_my_services_and_revocation_with_a_reason(client, world):
 def test_api_key_secret_is_shown_once_then_never(client, world):
     login(client, world.office_admin)
     response = client.post(
-        reverse("lgsp:credential-issue", args=[world.motcua.pk]), {"kind": "api_key", "label": "máy chủ 1"}
+        reverse("lgsp:credential-issue", args=[world.motcua.pk]),
+        {"kind": "api_key", "label": "máy chủ 1", "token": "form-1"},
     )
     assert response.status_code == 200
     secret = response.context["secret"]
@@ -534,11 +535,32 @@ def test_api_key_secret_is_shown_once_then_never(client, world):
     assert secret not in str(dict(client.session.items()))
 
 
+def test_posting_the_same_issue_form_again_issues_nothing(client, world):
+    login(client, world.office_admin)
+    url = reverse("lgsp:credential-issue", args=[world.motcua.pk])
+    first = client.post(url, {"kind": "api_key", "token": "form-1"})
+    assert first.status_code == 200 and first.context["secret"]
+
+    again = client.post(url, {"kind": "api_key", "token": "form-1"})
+
+    assert again.status_code == 400
+    assert "đã được cấp" in text(again)
+    assert first.context["secret"] not in text(again)
+    assert Credential.objects.count() == 1
+    # a fresh form (a new token) issues the next one
+    assert client.post(url, {"kind": "api_key", "token": "form-2"}).status_code == 200
+    assert Credential.objects.count() == 2
+
+
 def test_oauth_client_shows_its_id_and_secret(client, world):
     login(client, world.office_admin)
     response = client.post(
         reverse("lgsp:credential-issue", args=[world.motcua.pk]),
-        {"kind": "oauth_client", "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat()},
+        {
+            "kind": "oauth_client",
+            "token": "form-1",
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
     )
     credential = Credential.objects.get()
     assert credential.client_id and credential.client_id in text(response)
@@ -549,7 +571,7 @@ def test_oauth_client_shows_its_id_and_secret(client, world):
 
 def test_credentials_are_issued_and_revoked_by_the_systems_unit_only(client, world):
     url = reverse("lgsp:credential-issue", args=[world.motcua.pk])
-    assert login(client, world.police_admin).post(url, {"kind": "api_key"}).status_code == 403
+    assert login(client, world.police_admin).post(url, {"kind": "api_key", "token": "t"}).status_code == 403
     assert (
         login(client, world.police_admin).get(reverse("lgsp:subsystem", args=[world.motcua.pk])).status_code
         == 403
@@ -567,7 +589,7 @@ def test_past_expiry_is_refused(client, world):
     login(client, world.office_admin)
     response = client.post(
         reverse("lgsp:credential-issue", args=[world.motcua.pk]),
-        {"kind": "api_key", "expires_on": "2020-01-01"},
+        {"kind": "api_key", "token": "form-1", "expires_on": "2020-01-01"},
     )
     assert response.status_code == 400 and "Ngày hết hạn phải sau hôm nay" in text(response)
     assert not Credential.objects.exists()

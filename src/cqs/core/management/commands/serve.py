@@ -122,6 +122,10 @@ class Command(BaseCommand):
             from cqs.documents.tasks import schedule_axis_poll
 
             schedule_axis_poll()
+            # The LGSP's minute task: republish (expired credentials), ingest access logs, escalate.
+            from cqs.lgsp.tasks import schedule_lgsp_minute
+
+            schedule_lgsp_minute()
         if not no_gateway and _gateway_is_local():
             # The LGSP data plane (docs/lgsp.md): the built-in proxy, or HAProxy when configured.
             gateway = urlsplit(settings.CQS_LGSP_GATEWAY_URL)

@@ -63,12 +63,12 @@ def alive(pid: int) -> bool:
 
 
 class Server:
-    def __init__(self, data_dir: Path, *extra: str):
+    def __init__(self, data_dir: Path, *extra: str, env: dict | None = None):
         self.port = free_port()
         self.output = open(data_dir / f"serve-{self.port}.log", "w+")  # noqa: SIM115
         self.proc = subprocess.Popen(  # noqa: S603
             cqs("serve", "--port", str(self.port), *extra),
-            env=serve_env(data_dir),
+            env={**serve_env(data_dir), **(env or {})},
             stdout=self.output,
             stderr=subprocess.STDOUT,
             process_group=0,
@@ -114,8 +114,8 @@ class Server:
 def server_factory(data_dir):
     servers = []
 
-    def start(*extra):
-        server = Server(data_dir, *extra)
+    def start(*extra, env=None):
+        server = Server(data_dir, *extra, env=env)
         servers.append(server)
         return server
 
@@ -167,6 +167,36 @@ def test_idle_keep_alive_connections_do_not_starve_a_new_request(server_factory)
     finally:
         for conn in idle:
             conn.close()
+
+
+def test_serve_runs_the_lgsp_gateway_when_its_address_is_local(server_factory, tmp_path):
+    # given a gateway address on this machine
+    gateway = f"http://127.0.0.1:{free_port()}"
+    server = server_factory(
+        "--no-tasks", env={"CQS_LGSP_GATEWAY_URL": gateway, "CQS_LGSP_DIR": str(tmp_path)}
+    )
+    server.wait_healthy()
+    assert "gateway pid" in server.log
+    # then the built-in gateway answers in the X-Road way (here: a path that names no service)
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            urllib.request.urlopen(f"{gateway}/r1/not-a-service", timeout=2)  # noqa: S310
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 400
+            assert refused.headers["X-Road-Error"] == "Client.BadRequest"
+            break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            assert time.monotonic() < deadline, server.log
+            time.sleep(0.3)
+    # and it stops with the rest
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=30) == 0, server.log
+    with (
+        pytest.raises(OSError),
+        socket.create_connection(("127.0.0.1", int(gateway.rsplit(":", 1)[1])), timeout=2),
+    ):
+        pass
 
 
 def test_sigterm_also_stops_cleanly(server_factory):

@@ -626,7 +626,11 @@ class CallEvidence(models.Model):
         verbose_name_plural = _("chứng cứ lượt gọi")
         ordering = ["-at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["engine", "request_id"], name="lgsp_evidence_unique_request"),
+            # A line read twice adds nothing; a client reusing an X-Road-Id for a later call still
+            # leaves evidence of that call (the time differs).
+            models.UniqueConstraint(
+                fields=["engine", "request_id", "at"], name="lgsp_evidence_unique_request"
+            ),
         ]
         indexes = [models.Index(fields=["service", "at"], name="lgsp_evidence_service_at")]
 

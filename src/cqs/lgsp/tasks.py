@@ -212,8 +212,9 @@ def schedule_lgsp_minute(*, at: datetime | None = None) -> bool:
 
 @task()
 def lgsp_minute() -> dict:
-    """Publish if anything changed, read the access logs, escalate overdue requests, then book
-    the next run. Each step's failure is logged and leaves the others to run."""
+    """Publish if anything changed, read the access logs, purge evidence past its retention,
+    escalate overdue requests, then book the next run. Each step's failure is logged and leaves
+    the others to run."""
     from cqs.lgsp import publish
 
     started = timezone.now()
@@ -234,6 +235,14 @@ def lgsp_minute() -> dict:
         except Exception as exc:
             logger.exception("LGSP: reading the gateways' access logs failed")
             result["ingest_error"] = type(exc).__name__
+        try:
+            from cqs.lgsp.usage import evidence_purge
+
+            # Cheap when nothing is due (an indexed range delete); audited only when it deletes.
+            result["purged"] = evidence_purge()
+        except Exception as exc:
+            logger.exception("LGSP: purging old call evidence failed")
+            result["purge_error"] = type(exc).__name__
         try:
             result["escalated"] = requests_escalate()
         except Exception as exc:

@@ -85,6 +85,8 @@ def test_every_role_has_a_demo_account_with_the_documented_fields():
         "lanhdao.vinhphuc",
         "baocao.vinhphuc",
         "tonghop.phutho",
+        "vanhanh.lgsp",
+        "ketnoi.phutho",
         "congdan.demo",
     }
     assert by_username["admin"].role == "quan-tri-he-thong"
@@ -110,6 +112,8 @@ def test_the_demo_creates_the_accounts_on_their_units(demo_units):
         "lanhdao.vinhphuc": ("lanh-dao", demo_units["phuong_vinh_phuc"]),
         "baocao.vinhphuc": ("can-bo-bao-cao", demo_units["phuong_vinh_phuc"]),
         "tonghop.phutho": ("tong-hop-bao-cao", demo_units["phu_tho"]),
+        "vanhanh.lgsp": ("van-hanh-lgsp", demo_units["phu_tho"]),
+        "ketnoi.phutho": ("quan-tri-ket-noi", demo_units["phu_tho"]),
     }
     for username, (role, unit) in expected.items():
         user = User.objects.get(username=username)

@@ -352,10 +352,11 @@ def render(
         "    acl req_whole_size req.body_size,sub(txn.rbl) eq 0",
         "    http-request set-var(txn.reqhash) req.body,sha2(512),base64 if req_whole req_whole_size",
         "    http-request set-var(txn.hc) str(false) if !req_whole || !req_whole_size",
-        "    http-request del-header X-API-Key",
         # Authorization is the gateway credential only when no API key was sent; otherwise it is the
         # provider's own (a bearer token of DVCQG, the reporting system…) and passes, as in X-Road.
+        # Before X-API-Key is deleted: has_key reads the header again at each rule.
         "    http-request del-header Authorization if !has_key",
+        "    http-request del-header X-API-Key",
         f"    http-request del-header {errors.GATEWAY_TOKEN_HEADER}",
         "    http-request del-header X-Road-Request-Hash",
         "    http-request set-header X-Road-Client %[var(txn.client)]",

@@ -67,21 +67,24 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-# Also never forwarded to a provider: the gateway credential, the gateway's own token (a client
-# must not be able to pose as the gateway to the control plane), headers the gateway sets itself,
-# and framing recomputed for the forwarded body.
+# Also never forwarded to a provider: the API key, the gateway's own token (a client must not be
+# able to pose as the gateway to the control plane), headers the gateway sets itself, and framing
+# recomputed for the forwarded body.
 DROP_FROM_REQUEST = HOP_BY_HOP | {
     "host",
     "content-length",
     "expect",
     errors.API_KEY_HEADER.lower(),
-    "authorization",
     errors.GATEWAY_TOKEN_HEADER.lower(),
     "x-road-client",
     "x-road-service",
     "x-road-id",
     "x-road-request-hash",
 }
+# ``Authorization`` is the gateway credential only when the call was authenticated by a bearer
+# token, i.e. when no API key was sent; next to an API key it is the provider's own (the bearer
+# token DVCQG or the reporting system expect) and passes unchanged, as X-Road passes headers.
+DROP_FROM_TOKEN_CALL = DROP_FROM_REQUEST | {"authorization"}
 
 
 def body_hash(body: bytes) -> str:
@@ -181,7 +184,7 @@ def new_request_id() -> str:
 class _Call:
     """What the access log needs to know of one call, filled in as the checks pass."""
 
-    __slots__ = ("client", "method", "now", "request", "request_id", "service_id", "started")
+    __slots__ = ("by_key", "client", "method", "now", "request", "request_id", "service_id", "started")
 
     def __init__(self, request: web.BaseRequest, request_id: str, now: float, started: float):
         self.request = request
@@ -191,6 +194,7 @@ class _Call:
         self.method = request.method
         self.client = ""
         self.service_id = ""
+        self.by_key = False  # authenticated by X-API-Key (else by a bearer token)
 
     def log_line(self, **fields) -> str:
         return format_line(
@@ -302,6 +306,7 @@ class Gateway:
         api_key = headers.get(errors.API_KEY_HEADER)
         if api_key is not None:
             client = tables.api_keys.get(hashlib.sha256(api_key.encode()).hexdigest(), "")
+            call.by_key = True
         else:
             authorization = headers.get("Authorization")
             if authorization and tables.verifier is not None and authorization[:7].lower() == "bearer ":
@@ -421,7 +426,7 @@ class Gateway:
         except (ConnectionError, aiohttp.ClientError, asyncio.IncompleteReadError, web.HTTPException):
             return await self._refuse(call, BAD_REQUEST)
 
-        forwarded = _without(headers, DROP_FROM_REQUEST)
+        forwarded = _without(headers, DROP_FROM_REQUEST if call.by_key else DROP_FROM_TOKEN_CALL)
         gateway_headers = {
             "X-Road-Id": call.request_id,
             "X-Road-Client": call.client,

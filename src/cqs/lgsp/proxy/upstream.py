@@ -3,14 +3,18 @@
 aiohttp's ``ClientSession`` is general (cookies, redirects, tracing, auth, proxies) and costs
 about three times the rest of a proxied call in CPU; the gateway needs none of that: it sends
 one request whose head it has already cleaned and reads one response. This module writes the
-request head itself and parses the response with a small state machine over an
-``asyncio.Protocol``, so a call is two system calls and some bytes slicing.
+request head itself (refusing any line break inside it) and has the provider's answer parsed by
+``httptools`` (llhttp, the parser of Node.js and uvicorn) over an ``asyncio.Protocol``, so a call
+is two system calls and the parser's callbacks. llhttp is strict where smuggling and response
+splitting live: duplicate or malformed ``Content-Length``, ``Content-Length`` with
+``Transfer-Encoding``, bare CR or LF, folded headers, bad chunk sizes are all refused (502).
 
 What it does: ``Content-Length``, chunked and read-until-close bodies; ``HEAD``/1xx/204/304
 without a body; https with certificate verification; flow control (a slow client pauses the
 provider's connection); one retry on a fresh connection when a reused idle connection turns out
 to be closed before any byte of the answer (idempotent methods only). What it does not: HTTP/2,
-pipelining, trailers (dropped), upgrades (refused by the gateway before).
+pipelining, trailers (dropped), upgrades (a 101 answer is a broken answer: the gateway never
+forwards ``Upgrade``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import functools
 import ssl
 import time
 from collections.abc import AsyncIterator
+
+from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 # Idle connections kept per provider, and how long.
 MAX_IDLE_PER_HOST = 64
@@ -40,6 +46,10 @@ class _Closed(UpstreamError):
         self.before_any_byte = before_any_byte
 
 
+class _Stop(Exception):
+    """Raised from a parser callback to stop parsing (the reason is in ``_Connection.failure``)."""
+
+
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """One verifying TLS context for the process, made on first https use."""
@@ -47,13 +57,17 @@ def _tls() -> ssl.SSLContext:
 
 
 class _Connection(asyncio.Protocol):
+    """One keep-alive connection to a provider. Bytes are parsed as they arrive (``httptools``
+    calls the ``on_*`` methods from ``feed_data``); the body waits in ``parts`` for the call."""
+
     def __init__(self, key: tuple):
         self.key = key
         self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
+        self.parser = HttpResponseParser(self)
+        self.response: UpstreamResponse | None = None  # the answer being read, None while idle
         self.waiter: asyncio.Future | None = None
         self.closed = False
-        self.error: BaseException | None = None
+        self.failure: UpstreamError | None = None  # the provider broke the protocol
         self.paused = False
         self.received_any = False
         self.idle_since = 0.0
@@ -66,11 +80,27 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self.buffer += data
         self.received_any = True
-        if len(self.buffer) > HIGH_WATER and not self.paused:
-            self.paused = True
-            self.transport.pause_reading()
+        response = self.response
+        if response is None or self.failure is not None:
+            # bytes nobody asked for (or after a broken answer): this connection is done
+            self.close()
+            return
+        head_done = response.head_done
+        try:
+            self.parser.feed_data(data)
+        except HttpParserUpgrade:
+            self._fail("the provider switched protocols")
+        except HttpParserError as exc:  # also a callback's _Stop (the reason is already set)
+            self._fail(f"the provider's answer is not valid HTTP/1.1: {exc}")
+        else:
+            if not head_done and not response.head_done:  # a head arriving in many pieces
+                response.head_fed += len(data)
+                if response.head_fed > MAX_HEAD_BYTES:
+                    self._fail("the provider's answer has a head too large")
+            if response.size > HIGH_WATER and not self.paused and self.failure is None:
+                self.paused = True
+                self.transport.pause_reading()
         self._wake()
 
     def pause_writing(self) -> None:
@@ -89,7 +119,6 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         self.closed = True
-        self.error = exc
         self._wake()
         self.resume_writing()
 
@@ -97,6 +126,91 @@ class _Connection(asyncio.Protocol):
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = UpstreamError(reason)
+        if self.transport is not None:
+            self.transport.close()
+
+    def _stop(self, reason: str):
+        """From a parser callback: the answer is broken, parse nothing more of it."""
+        self._fail(reason)
+        raise _Stop
+
+    # -- parser callbacks (httptools), for the answer of the current call ------------------
+    def on_message_begin(self) -> None:
+        response = self.response
+        if response.message_complete or (response.head_done and response.no_body):
+            self._stop("the provider sent more than one answer")
+
+    def on_status(self, reason: bytes) -> None:
+        response = self.response
+        response.reason = reason.decode("latin-1")
+        response.head_bytes += len(reason) + 15
+        if response.head_bytes > MAX_HEAD_BYTES:
+            self._stop("the provider's answer has a head too large")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        response = self.response
+        if response.head_done:
+            return  # a trailer of a chunked body: dropped
+        response.head_bytes += len(name) + len(value) + 4
+        if response.head_bytes > MAX_HEAD_BYTES:
+            self._stop("the provider's answer has a head too large")
+        try:
+            text = value.decode()
+        except UnicodeDecodeError:  # not UTF-8: pass the bytes on one for one
+            text = value.decode("latin-1")
+        response.headers.append((name.decode("latin-1"), text))
+
+    def on_headers_complete(self) -> None:
+        response = self.response
+        parser = self.parser
+        status = parser.get_status_code()
+        if parser.get_http_version() not in ("1.0", "1.1"):
+            self._stop(f"the provider answered HTTP/{parser.get_http_version()}, not HTTP/1.x")
+        if 100 <= status < 200:
+            if status == 101:  # the gateway never asks for an upgrade
+                self._stop("the provider switched protocols")
+            else:  # 100 Continue, 103 Early Hints: informational, the answer follows
+                response.reason = ""
+                response.headers.clear()
+                response.informational = True
+            return
+        response.status = status
+        response.keep_alive = parser.should_keep_alive()
+        length = None
+        framed = False  # by Content-Length or chunked: else the body ends with the connection
+        for name, value in response.headers:
+            lowered = name.lower()
+            if lowered == "content-length":  # one, all digits: the parser refuses anything else
+                length = int(value)
+                framed = True
+            elif lowered == "transfer-encoding":
+                framed = value.lower().replace(" ", "").endswith("chunked")
+                length = None
+        if response.method == "HEAD" or status in (204, 304):
+            response.no_body = True
+            response.content_length = length if response.method == "HEAD" else 0
+        else:
+            response.content_length = length
+            response.until_close = not framed
+        response.head_done = True
+
+    def on_body(self, data: bytes) -> None:
+        response = self.response
+        if response.no_body:  # bytes after the head of an answer to HEAD
+            self._stop("the provider sent a body where none is allowed")
+        response.parts.append(data)
+        response.size += len(data)
+
+    def on_message_complete(self) -> None:
+        response = self.response
+        if response.informational:
+            response.informational = False
+            return
+        response.message_complete = True
 
     # -- the call's deadline: one timer per call (cheaper than asyncio.timeout per await) ----
     def arm(self, deadline: float) -> None:
@@ -115,9 +229,11 @@ class _Connection(asyncio.Protocol):
             if future is not None and not future.done():
                 future.set_exception(TimeoutError())
 
-    # -- reading ---------------------------------------------------------------------------
-    async def _more(self) -> None:
-        """Wait for more bytes; raise if the provider has closed the connection."""
+    # -- waiting ---------------------------------------------------------------------------
+    async def more(self) -> None:
+        """Wait for more bytes; raise if the answer is broken, late or cut off."""
+        if self.failure is not None:
+            raise self.failure
         if self.timed_out:
             raise TimeoutError
         if self.closed:
@@ -131,66 +247,11 @@ class _Connection(asyncio.Protocol):
         finally:
             self.waiter = None
 
-    def _take(self, n: int) -> bytes:
-        data = bytes(self.buffer[:n])
-        del self.buffer[:n]
-        if self.paused and len(self.buffer) < HIGH_WATER:
-            self.paused = False
-            self.transport.resume_reading()
-        return data
-
-    async def read_line(self, limit: int = MAX_HEAD_BYTES) -> bytes:
-        while True:
-            end = self.buffer.find(b"\r\n")
-            if end >= 0:
-                return self._take(end + 2)[:-2]
-            if len(self.buffer) > limit:
-                raise UpstreamError("the provider's answer has a line too long")
-            await self._more()
-
-    async def read_head(self) -> bytes:
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                return self._take(end + 4)
-            if len(self.buffer) > MAX_HEAD_BYTES:
-                raise UpstreamError("the provider's answer has a head too large")
-            await self._more()
-
-    async def read_some(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes (at least one); b"" at the end of the connection."""
-        while not self.buffer:
-            if self.closed:
-                return b""
-            await self._more()
-        return self._take(min(limit, len(self.buffer)))
-
     def close(self) -> None:
         self.closed = True
         self.disarm()
         if self.transport is not None:
             self.transport.close()
-
-
-def _parse_head(head: bytes) -> tuple[int, str, list[tuple[str, str]]]:
-    lines = head[:-4].split(b"\r\n")
-    status_line = lines[0].decode("latin-1")
-    version, _, rest = status_line.partition(" ")
-    code, _, reason = rest.partition(" ")
-    if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
-        raise UpstreamError(f"the provider answered something that is not HTTP/1.x: {status_line[:40]!r}")
-    headers = []
-    for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
-            raise UpstreamError("the provider's answer has a malformed header")
-        value = value.strip()
-        try:
-            text = value.decode()
-        except UnicodeDecodeError:  # not UTF-8: pass the bytes on one for one
-            text = value.decode("latin-1")
-        headers.append((name.decode("latin-1"), text))
-    return int(code), reason, headers
 
 
 class UpstreamResponse:
@@ -200,96 +261,64 @@ class UpstreamResponse:
     def __init__(self, pool: UpstreamPool, connection: _Connection, method: str):
         self._pool = pool
         self._connection = connection
+        self.method = method
         self.status = 0
         self.reason = ""
         self.headers: list[tuple[str, str]] = []
         self.content_length: int | None = None
-        self._chunked = False
-        self._remaining = 0  # bytes left in the body (or in the current chunk)
-        self._done = False
-        self._keep_alive = True
-        self._method = method
+        # filled in by the connection's parser callbacks
+        self.head_bytes = 0  # the header lines seen so far
+        self.head_fed = 0  # bytes fed before the head was complete (over several pieces)
+        self.head_done = False
+        self.informational = False
+        self.no_body = False  # HEAD, 204, 304
+        self.until_close = False  # neither Content-Length nor chunked
+        self.keep_alive = False
+        self.message_complete = False
+        self.parts: list[bytes] = []  # body bytes received and not yet read
+        self.size = 0
 
     async def _start(self) -> None:
         connection = self._connection
-        while True:
-            status, reason, headers = _parse_head(await connection.read_head())
-            if 100 <= status < 200 and status != 101:
-                continue  # 100 Continue, 103 Early Hints: informational, the answer follows
-            break
-        self.status, self.reason, self.headers = status, reason, headers
-        length = None
-        chunked = False
-        for name, value in headers:
-            lowered = name.lower()
-            if lowered == "content-length":
-                if not value.isdigit() or (length is not None and int(value) != length):
-                    raise UpstreamError("the provider's answer has an invalid Content-Length")
-                length = int(value)
-            elif lowered == "transfer-encoding":
-                chunked = value.lower().replace(" ", "").endswith("chunked")
-            elif lowered == "connection" and "close" in value.lower():
-                self._keep_alive = False
-        if self._method == "HEAD" or status in (101, 204, 304):
-            self._done = True
-            self.content_length = length if self._method == "HEAD" else 0
-            return
-        if chunked:
-            self._chunked = True
-            self._remaining = -1  # before the first chunk size line
-        elif length is not None:
-            self.content_length = length
-            self._remaining = length
-            self._done = length == 0
-        else:  # the body ends when the provider closes the connection
-            self._keep_alive = False
-            self._remaining = -1
+        while not self.head_done:
+            await connection.more()
+
+    def _take(self, limit: int) -> bytes:
+        parts = self.parts
+        first = parts[0]
+        if len(first) > limit:
+            parts[0] = first[limit:]
+            first = first[:limit]
+        else:
+            del parts[0]
+        self.size -= len(first)
+        connection = self._connection
+        if connection.paused and self.size < HIGH_WATER:
+            connection.paused = False
+            connection.transport.resume_reading()
+        return first
 
     async def _next(self, limit: int) -> bytes:
         """The next piece of the body (at most ``limit`` bytes); b"" when it is complete."""
-        if self._done:
-            return b""
-        connection = self._connection
-        if self._chunked:
-            if self._remaining <= 0:
-                # after a chunk's data comes a CRLF
-                if self._remaining == 0 and await connection.read_line() != b"":
-                    raise UpstreamError("the provider's chunked body is malformed")
-                size_line = (await connection.read_line()).split(b";", 1)[0].strip()
-                if not size_line or size_line.strip(b"0123456789abcdefABCDEF") or len(size_line) > 15:
-                    raise UpstreamError("the provider's chunked body is malformed")
-                size = int(size_line, 16)
-                if size == 0:
-                    while await connection.read_line():  # trailers: dropped
-                        pass
-                    self._done = True
-                    return b""
-                self._remaining = size
-            data = await connection.read_some(min(limit, self._remaining))
-            if not data:
-                raise _Closed(before_any_byte=False)
-            self._remaining -= len(data)
-            return data
-        if self._remaining < 0:  # until close
-            data = await connection.read_some(limit)
-            if not data:
-                self._done = True
-            return data
-        data = await connection.read_some(min(limit, self._remaining))
-        if not data:
-            raise _Closed(before_any_byte=False)
-        self._remaining -= len(data)
-        if self._remaining == 0:
-            self._done = True
-        return data
+        while True:
+            if self.parts:
+                return self._take(limit)
+            if self.no_body or self.message_complete:
+                return b""
+            connection = self._connection
+            if self.until_close and connection.closed and connection.failure is None:
+                return b""
+            await connection.more()
+
+    def _finished(self) -> bool:
+        return not self.parts and (self.no_body or self.message_complete)
 
     async def read_prefix(self, limit: int) -> tuple[bytes, bool]:
         """Up to ``limit + 1`` bytes of the body; True when that was all of it."""
-        if self.content_length is not None and self.content_length <= limit and not self._chunked:
-            parts = []
-            while not self._done:
-                parts.append(await self._next(limit + 1))
-            return b"".join(parts), True
+        if len(self.parts) == 1 and self.size <= limit and self.message_complete:
+            body = self.parts.pop()  # the usual case: the whole body came with the head
+            self.size = 0
+            return body, True
         buffer = bytearray()
         while len(buffer) <= limit:
             data = await self._next(limit + 1 - len(buffer))
@@ -311,7 +340,16 @@ class UpstreamResponse:
         if connection is None:
             return
         connection.disarm()
-        if self._done and self._keep_alive and not connection.closed and not connection.buffer:
+        connection.response = None
+        if (
+            self._finished()
+            and self.keep_alive
+            and not connection.closed
+            and connection.failure is None
+            and not self.until_close
+        ):
+            if not self.message_complete:  # HEAD: the parser may still expect the announced body
+                connection.parser = HttpResponseParser(connection)
             self._pool._put(connection)
         else:
             connection.close()
@@ -328,7 +366,14 @@ def _request_head(method: str, target: str, host: str, headers, length: int | No
     elif length or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {length or 0}\r\n")
     lines.append("\r\n")
-    return "".join(lines).encode("utf-8", "surrogateescape")
+    text = "".join(lines)
+    # Each line ends with the one CRLF put there above (the first holds two lines): a CR, LF or
+    # NUL inside a method, target or header would split the request (not from clients: aiohttp
+    # refuses those; from the gateway's own data, which must not be trusted further).
+    breaks = len(lines) + 1
+    if text.count("\n") != breaks or text.count("\r") != breaks or "\0" in text:
+        raise UpstreamError("the forwarded request would carry a line break inside a header")
+    return text.encode("utf-8", "surrogateescape")
 
 
 class UpstreamPool:
@@ -413,6 +458,7 @@ class UpstreamPool:
             connection.received_any = False
             connection.arm(deadline)
             response = UpstreamResponse(self, connection, method)
+            connection.response = response
             try:
                 if stream is None:
                     connection.transport.write(head + body if body else head)

@@ -530,6 +530,56 @@ class TestThroughTheProxy:
         assert response.status_code == 200
         assert live.provider.received[-1]["headers"].get("Authorization") is None
 
+    def test_authorization_passes_when_the_call_is_authenticated_by_api_key(self, live, registry):
+        """Next to an API key, Authorization is the provider's own credential (e.g. DVCQG's bearer
+        token): it reaches the provider unchanged. Only the API key itself is removed."""
+        from cqs.lgsp.oauth import issue_access_token
+
+        for authorization in ("Bearer token-of-the-provider.abc", "Basic dXNlcjpwYXNz"):
+            response = live.call(
+                "GET",
+                _path(registry.persons, "/persons"),
+                headers={"X-API-Key": registry.keys["dvc"], "Authorization": authorization},
+            )
+            assert response.status_code == 200
+            forwarded = {name.lower(): value for name, value in live.provider.received[-1]["headers"].items()}
+            assert forwarded["authorization"] == authorization
+            assert "x-api-key" not in forwarded
+        # a gateway access token next to an API key is not the gateway credential either: the key
+        # authenticated the call, the header is passed as the client sent it
+        token, _ = issue_access_token(registry.oauth)
+        response = live.call(
+            "GET",
+            _path(registry.persons, "/persons"),
+            headers={"X-API-Key": registry.keys["dvc"], "Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+        assert live.provider.received[-1]["headers"]["Authorization"] == f"Bearer {token}"
+
+    def test_authorization_is_removed_when_it_carried_the_gateway_token(self, live, registry):
+        from cqs.lgsp.oauth import issue_access_token
+
+        token, _ = issue_access_token(registry.oauth)
+        for name in ("Authorization", "authorization"):
+            response = live.call(
+                "POST",
+                _path(registry.persons, "/persons/search"),
+                headers={name: f"Bearer {token}", "X-Road-Id": "tok-1"},
+                data=b"{}",
+            )
+            assert response.status_code == 200
+            forwarded = {key.lower() for key in live.provider.received[-1]["headers"]}
+            assert "authorization" not in forwarded and "x-api-key" not in forwarded
+            assert live.provider.received[-1]["headers"]["X-Road-Client"] == registry.dvc.xroad_id
+        # the metaservice forward to the control plane: the token is removed there too
+        response = live.call(
+            "GET",
+            f"/r1/{registry.provider.xroad_id}/listMethods",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+        assert "Authorization" not in live.provider.received[-1]["headers"]
+
     @pytest.mark.parametrize(
         "token",
         [
@@ -790,7 +840,10 @@ def _scripted(answers: list[bytes], *, close_after: bool = False):
     async def handle(reader, writer):
         connections.append(1)
         while answers:
-            head = await reader.readuntil(b"\r\n\r\n")
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break  # the client closed this connection
             seen.append(head)
             writer.write(answers.pop(0))
             await writer.drain()
@@ -801,29 +854,45 @@ def _scripted(answers: list[bytes], *, close_after: bool = False):
     return handle, seen, connections
 
 
-async def _ask(answers: list[bytes], *, method: str = "GET", close_after: bool = False, calls: int = 1):
+async def _ask(
+    answers: list[bytes],
+    *,
+    method: str | list[str] = "GET",
+    close_after: bool = False,
+    calls: int = 1,
+    headers: dict | None = None,
+    timeout: float = 2,
+):
+    """Make ``calls`` calls through one pool; each result is (status, headers, body, complete) where
+    ``body`` is the whole body (the prefix, then the chunks) and ``complete`` says whether the
+    prefix was all of it."""
     from cqs.lgsp.proxy.upstream import UpstreamPool
 
     handle, seen, connections = _scripted(answers, close_after=close_after)
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     pool = UpstreamPool()
+    methods = method if isinstance(method, list) else [method] * calls
     results = []
     try:
-        for _ in range(calls):
+        for verb in methods:
             answer = await pool.request(
-                method=method,
+                method=verb,
                 key=("http", "127.0.0.1", port),
                 host_header=f"127.0.0.1:{port}",
                 target="/p?q=1",
-                headers={"X-Road-Id": "r1"},
+                headers=headers or {"X-Road-Id": "r1"},
                 body=None,
                 stream=None,
                 stream_length=None,
-                timeout=2,
+                timeout=timeout,
             )
-            body, complete = await answer.read_prefix(errors.HASH_BODY_LIMIT)
-            answer.release()
+            try:
+                body, complete = await answer.read_prefix(errors.HASH_BODY_LIMIT)
+                if not complete:
+                    body += b"".join([chunk async for chunk in answer.chunks()])
+            finally:
+                answer.release()
             results.append((answer.status, dict(answer.headers), body, complete))
             await asyncio.sleep(0.05)
     finally:
@@ -868,6 +937,24 @@ class TestUpstreamClient:
             b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
             b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",  # cut in a chunk
+            # what response splitting and smuggling are made of
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nokk",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
+            b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nX-A: 1\rX-B: 2\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nX-A: 1\nX-B: 2\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nBad Name: 1\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n",
+            b"HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n",
+            # the gateway never forwards Upgrade: switching protocols is a broken answer
+            b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 7_000 + b"\r\n",
+            b"HTTP/1.1 100 Continue\r\n\r\n" * 5_000,
         ],
     )
     def test_broken_answers_are_upstream_errors(self, answer):
@@ -875,3 +962,113 @@ class TestUpstreamClient:
 
         with pytest.raises(UpstreamError):
             asyncio.run(_ask([answer], close_after=True))
+
+    def test_informational_answers_are_skipped(self):
+        answer = (
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+            b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX-Final: 1\r\n\r\nok"
+        )
+        results, _, _ = asyncio.run(_ask([answer]))
+        status, headers, body, complete = results[0]
+        assert (status, body, complete) == (201, b"ok", True)
+        assert headers == {"Content-Length": "2", "X-Final": "1"}  # not the hints' Link
+
+    def test_head_answer_announcing_a_body_leaves_the_connection_usable(self):
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"
+        ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        results, seen, connections = asyncio.run(_ask([head, ok], method=["HEAD", "GET"]))
+        assert [(r[0], r[2]) for r in results] == [(200, b""), (200, b"ok")]
+        assert seen[0].startswith(b"HEAD ") and connections == 1
+
+    def test_no_body_for_204_and_304_whatever_they_announce(self):
+        no_content = b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
+        not_modified = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n\r\n"
+        results, _, connections = asyncio.run(_ask([no_content, not_modified], calls=2))
+        assert [(r[0], r[2]) for r in results] == [(204, b""), (304, b"")] and connections == 1
+
+    def test_bytes_beyond_the_answer_close_the_connection(self):
+        """A second answer glued to the first (response splitting) is not read as the answer of
+        the next call: the connection is closed and the next call opens a new one."""
+        smuggled = (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"
+        )
+        ok = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood"
+        results, _, connections = asyncio.run(_ask([smuggled, ok], calls=2))
+        assert [r[2] for r in results] == [b"ok", b"good"] and connections == 2
+
+    def test_connection_close_and_http_1_0_are_not_reused(self):
+        close = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+        old = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        results, _, connections = asyncio.run(_ask([close, old, close], calls=3))
+        assert [r[2] for r in results] == [b"ok"] * 3 and connections == 3
+
+    def test_large_chunked_body_is_streamed_whole(self):
+        body = os.urandom(700_000)
+        pieces = [body[i : i + 65_000] for i in range(0, len(body), 65_000)]
+        answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
+            b"%x\r\n%b\r\n" % (len(piece), piece) for piece in pieces
+        )
+        results, _, _ = asyncio.run(_ask([answer + b"0\r\n\r\n"]))
+        assert results[0][2] == body and results[0][3] is False
+        results, _, _ = asyncio.run(_ask([b"HTTP/1.1 200 OK\r\n\r\n" + body], close_after=True))
+        assert results[0][2] == body  # read until close, also beyond the high-water mark
+
+    def test_header_values_are_kept_as_sent(self):
+        answer = "HTTP/1.1 200 OK\r\nX-Name: Nguyễn\r\nContent-Length: 0\r\n\r\n".encode()
+        results, _, _ = asyncio.run(_ask([answer + b"", b"HTTP/1.1 200 OK\r\nX-Raw: \xff\r\n\r\n"]))
+        assert results[0][1]["X-Name"] == "Nguyễn"
+        results, _, _ = asyncio.run(_ask([b"HTTP/1.1 200 OK\r\nX-Raw: \xff\r\n\r\n"], close_after=True))
+        assert results[0][1]["X-Raw"].encode("latin-1") == b"\xff"
+
+    def test_slow_body_times_out(self):
+        async def go():
+            from cqs.lgsp.proxy.upstream import UpstreamPool
+
+            async def handle(reader, writer):
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                await asyncio.sleep(3)
+                writer.close()
+
+            server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            pool = UpstreamPool()
+            started = time.monotonic()
+            try:
+                answer = await pool.request(
+                    method="GET",
+                    key=("http", "127.0.0.1", port),
+                    host_header="h",
+                    target="/",
+                    headers={},
+                    body=None,
+                    stream=None,
+                    stream_length=None,
+                    timeout=0.3,
+                )
+                with pytest.raises(TimeoutError):
+                    await answer.read_prefix(1024)
+                answer.release()
+            finally:
+                pool.close()
+                server.close()
+            return time.monotonic() - started
+
+        assert asyncio.run(go()) < 1.0
+
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {"X-A": "1\r\nX-Injected: 1"},
+            {"X-A": "1\nX-Injected: 1"},
+            {"X-A": "1\rX-Injected: 1"},
+            {"X-A\r\nX-Injected": "1"},
+            {"X-A": "nul\0"},
+        ],
+    )
+    def test_line_breaks_are_never_written_into_the_request_head(self, headers):
+        from cqs.lgsp.proxy.upstream import UpstreamError
+
+        with pytest.raises(UpstreamError, match="line break"):
+            asyncio.run(_ask([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], headers=headers))

@@ -138,6 +138,8 @@ def subsystem_create(
         after={"id": subsystem.xroad_id, "name": name},
         actor=actor,
     )
+    # A new subsystem is a metaservice target at the gateway (the snapshot's "subsystems").
+    publish.request(reason=f"subsystem {subsystem.xroad_id} created")
     return subsystem
 
 

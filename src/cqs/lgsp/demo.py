@@ -46,10 +46,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from cqs.lgsp import outbound, publish
-from cqs.lgsp.choices import DataClassification, MemberClass, ServiceStatus
+from cqs.lgsp.choices import CodeListKind, DataClassification, MemberClass, ServiceStatus
 from cqs.lgsp.models import (
     AccessGrant,
     ClientGroup,
+    CodeList,
     ConnectionRequest,
     Credential,
     GatewayGeneration,
@@ -881,6 +882,52 @@ def _history(loaded: _Loaded) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Shared code lists (Decree 47/2020 Art. 9), from the organisation tree itself
+# --------------------------------------------------------------------------------------------
+
+
+def _code_lists(loaded: _Loaded, province: Member, today: date) -> None:
+    units = list(OrgUnit.objects.as_of(today).select_related("parent").order_by("path"))
+    lists = [
+        (
+            "DM-DVHC",
+            "Danh mục đơn vị hành chính của tỉnh (theo cây tổ chức hiện hành)",
+            "Quyết định 124/2004/QĐ-TTg về Bảng danh mục và mã số các đơn vị hành chính Việt Nam",
+            [
+                (unit.division_code, unit.name, unit.parent.division_code if unit.parent else "")
+                for unit in units
+                if unit.division_code
+            ],
+        ),
+        (
+            "DM-MA-DINH-DANH",
+            "Mã định danh điện tử của các cơ quan, đơn vị trong tỉnh",
+            "Quyết định 20/2020/QĐ-TTg về mã định danh điện tử của các cơ quan, tổ chức",
+            [
+                (unit.identifier, unit.name, unit.parent.identifier if unit.parent else "")
+                for unit in units
+                if unit.identifier
+            ],
+        ),
+    ]
+    for code, name, legal_basis, items in lists:
+        if CodeList.objects.filter(code=code).exists() or not items:
+            continue
+        # The tree may repeat a code across versions of a unit: keep the first of each.
+        unique = list({item[0]: item for item in reversed(items)}.values())[::-1]
+        registry.code_list_create(
+            code=code,
+            name=name,
+            kind=CodeListKind.CODE_LIST,
+            owner=province,
+            items=unique,
+            legal_basis=legal_basis,
+            version=today.isoformat(),
+        )
+        loaded.count("code lists")
+
+
+# --------------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------------
 
@@ -897,6 +944,7 @@ def load_demo(*, log: Callable[[str], None] = print) -> None:
         skipped = _services(loaded, province)
         _consumers(loaded, today)
         notes = _credentials(loaded)
+        _code_lists(loaded, province, today)
     history = _history(loaded)
     generation = publish.publish_now(reason="demo")
     made = ", ".join(f"{kind} {count}" for kind, count in loaded.created.items()) or "không có gì mới"

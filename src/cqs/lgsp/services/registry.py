@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from cqs.audit.services import audit_record
 from cqs.core.exceptions import Conflict, ServiceError
 from cqs.lgsp import publish
-from cqs.lgsp.choices import DataClassification, MemberClass, ServiceKind, ServiceStatus
+from cqs.lgsp.choices import CodeListKind, DataClassification, MemberClass, ServiceKind, ServiceStatus
 from cqs.lgsp.identifiers import METASERVICES
-from cqs.lgsp.models import ClientGroup, Endpoint, Member, Service, Subsystem
+from cqs.lgsp.models import ClientGroup, CodeList, CodeListItem, Endpoint, Member, Service, Subsystem
 
 SERVICE_FIELDS = (
     "name",
@@ -305,3 +305,52 @@ def group_set_members(*, group: ClientGroup, subsystems, actor=None) -> ClientGr
     )
     publish.request(reason=f"group {group.code} members")
     return group
+
+
+@transaction.atomic
+def code_list_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    owner: Member,
+    items: list[tuple[str, str, str]],
+    legal_basis: str = "",
+    version: str = "",
+    description: str = "",
+    actor=None,
+) -> CodeList:
+    """A shared code list or master data set (Decree 47/2020, Art. 9) with its items
+    ``(code, name, parent code)``. Item codes must be unique in the list."""
+    if kind not in CodeListKind.values:
+        raise ServiceError("invalid_kind", _("Loại danh mục không hợp lệ."), field="kind")
+    codes = [item[0] for item in items]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise ServiceError(
+            "duplicate_item",
+            _("Mã mục bị trùng trong danh mục: %(codes)s.") % {"codes": ", ".join(duplicates[:5])},
+            field="items",
+        )
+    code_list = CodeList(
+        code=code,
+        name=name,
+        kind=kind,
+        owner=owner,
+        legal_basis=legal_basis,
+        version=version,
+        description=description,
+    )
+    _full_clean(code_list)
+    code_list.save()
+    CodeListItem.objects.bulk_create(
+        CodeListItem(code_list=code_list, code=item_code, name=item_name, parent_code=parent)
+        for item_code, item_name, parent in items
+    )
+    audit_record(
+        action="lgsp.codelist.create",
+        obj=code_list,
+        after={"code": code, "kind": kind, "owner": owner.xroad_id, "items": len(items)},
+        actor=actor,
+    )
+    return code_list

@@ -206,3 +206,21 @@ def test_the_history_is_the_gateways_log_format_and_holds_no_path_or_key(loaded)
     assert {line["status"] for line in lines} >= {200, 401, 403, 429, 502}
     assert "/congdan" not in raw and "lgsp_" not in raw and "?" not in raw
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_shared_code_lists_come_from_todays_tree(loaded):
+    from cqs.lgsp.models import CodeList
+    from cqs.orgs.models import OrgUnit
+
+    today = timezone.localdate()
+    divisions = CodeList.objects.get(code="DM-DVHC")
+    identifiers = CodeList.objects.get(code="DM-MA-DINH-DANH")
+    units = OrgUnit.objects.as_of(today)
+    assert set(divisions.items.values_list("code", flat=True)) == set(
+        units.exclude(division_code="").values_list("division_code", flat=True)
+    )
+    assert set(identifiers.items.values_list("code", flat=True)) == set(
+        units.exclude(identifier="").values_list("identifier", flat=True)
+    )
+    assert "Quyết định 20/2020/QĐ-TTg" in identifiers.legal_basis
+    assert divisions.owner.code == units.filter(parent__isnull=True).exclude(identifier="").get().identifier

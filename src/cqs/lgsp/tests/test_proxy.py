@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from aiohttp import web
-from authlib.jose import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jwt
+from joserfc.jwk import ECKey
 
 from cqs.lgsp import errors, publish, tokens
 from cqs.lgsp.proxy import Gateway
@@ -160,7 +161,7 @@ def _sign(private: bytes, *, alg: str = "ES256", **claims) -> str:
     payload = {"iss": "https://cqs.test/lgsp", "aud": "lgsp", "sub": "XROADVN/GOV/C/dvc", "cid": "7"}
     payload["exp"] = int(time.time()) + 300
     payload.update(claims)
-    return jwt.encode({"alg": alg, "typ": "at+jwt"}, payload, private).decode()
+    return jwt.encode({"alg": alg, "typ": "at+jwt"}, payload, ECKey.import_key(private), algorithms=[alg])
 
 
 @pytest.fixture(scope="module")

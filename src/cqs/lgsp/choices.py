@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MemberClass(models.TextChoices):
@@ -29,7 +30,7 @@ class DataClassification(models.TextChoices):
 class ServiceStatus(models.TextChoices):
     DRAFT = "draft", _("Đang soạn")
     PUBLISHED = "published", _("Đang cung cấp")
-    RETIRED = "retired", _("Ngừng cung cấp")
+    RETIRED = "retired", pgettext_lazy("service", "Ngừng cung cấp")
 
 
 class RequestStatus(models.TextChoices):
@@ -37,7 +38,7 @@ class RequestStatus(models.TextChoices):
 
     PENDING = "pending", _("Chờ xử lý")
     APPROVED = "approved", _("Đã chấp thuận")
-    REFUSED = "refused", _("Từ chối")
+    REFUSED = "refused", pgettext_lazy("connection request", "Từ chối")
     WITHDRAWN = "withdrawn", _("Đã rút")
 
 

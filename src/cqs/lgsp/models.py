@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqs.accounts.permissions import RestrictedQuerySet
 from cqs.lgsp.choices import (
@@ -282,7 +283,7 @@ class CodeList(models.Model):
     )
     legal_basis = models.CharField(_("căn cứ ban hành"), max_length=500, blank=True)
     version = models.CharField(_("phiên bản"), max_length=20, blank=True)
-    source_url = models.URLField(_("nguồn"), blank=True)
+    source_url = models.URLField(pgettext_lazy("code list", "nguồn"), blank=True)
     service = models.ForeignKey(
         Service,
         verbose_name=_("dịch vụ cung cấp"),

@@ -78,6 +78,8 @@ bench: install
 	python bench/bench_documents_search.py
 	-python bench/bench_reporting_import.py
 	python bench/bench_reporting_rollup.py
+	# The LGSP gateway (bench/bench_lgsp_gateway.py): HAProxy and wrk from Debian, about 3 minutes.
+	-python bench/bench_lgsp_gateway.py
 
 # Re-resolve every dependency to the newest allowed version in a scratch virtualenv and pin
 # the result; review the diff of requirements.lock before committing it.

@@ -451,7 +451,22 @@ def haproxy_binary() -> str:
 
 
 def master_command(command: str, *, timeout: float = 5.0, read: bool = True) -> str | None:
-    """One command on the master CLI; None when no master listens on the socket."""
+    """One command on the master CLI; None when no master listens on the socket.
+
+    A master that is re-executing itself (just after a reload) accepts a connection and drops it:
+    the command is sent again until ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return _master_command_once(command, timeout=timeout, read=read)
+        except (BrokenPipeError, ConnectionResetError):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _master_command_once(command: str, *, timeout: float, read: bool) -> str | None:
     path = master_socket()
     if not path.exists():
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import hashlib
 import hmac
 import json
@@ -155,6 +156,13 @@ def _p256() -> tuple[bytes, str]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return private, public.decode()
+
+
+def _run_in_thread(coro):
+    """``asyncio.run`` on a thread of its own: the suite's earlier tests may leave a running loop
+    in the main thread, where ``asyncio.run`` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _sign(private: bytes, *, alg: str = "ES256", **claims) -> str:
@@ -908,27 +916,28 @@ class TestUpstreamClient:
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"4;x=y\r\nWiki\r\n5\r\npedia\r\n0\r\nX-T: 1\r\n\r\n"
         )
-        results, seen, _ = asyncio.run(_ask([answer]))
+        results, seen, _ = _run_in_thread(_ask([answer]))
         assert results[0][2:] == (b"Wikipedia", True)
         assert seen[0].startswith(b"GET /p?q=1 HTTP/1.1\r\nHost: 127.0.0.1:")
         assert b"X-Road-Id: r1\r\n" in seen[0]
 
     def test_body_until_close_and_head_without_body(self):
-        results, _, _ = asyncio.run(_ask([b"HTTP/1.0 200 OK\r\n\r\nuntil the end"], close_after=True))
+        results, _, _ = _run_in_thread(_ask([b"HTTP/1.0 200 OK\r\n\r\nuntil the end"], close_after=True))
         assert results[0][2] == b"until the end"
-        results, _, _ = asyncio.run(_ask([b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"], method="HEAD"))
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"
+        results, _, _ = _run_in_thread(_ask([head], method="HEAD"))
         assert results[0][0] == 200 and results[0][2] == b""
 
     def test_keep_alive_connection_is_reused(self):
         ok = b"HTTP/1.1 204 No Content\r\n\r\n"
-        results, seen, connections = asyncio.run(_ask([ok, ok], calls=2))
+        results, seen, connections = _run_in_thread(_ask([ok, ok], calls=2))
         assert [r[0] for r in results] == [204, 204] and len(seen) == 2
         assert connections == 1
 
     def test_idle_connection_closed_by_the_provider_is_not_reused(self):
         ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         # the server closes after each answer without saying so in a Connection header
-        results, _, connections = asyncio.run(_ask([ok, ok], close_after=True, calls=2))
+        results, _, connections = _run_in_thread(_ask([ok, ok], close_after=True, calls=2))
         assert [r[2] for r in results] == [b"ok", b"ok"] and connections == 2
 
     @pytest.mark.parametrize(
@@ -962,7 +971,7 @@ class TestUpstreamClient:
         from cqs.lgsp.proxy.upstream import UpstreamError
 
         with pytest.raises(UpstreamError):
-            asyncio.run(_ask([answer], close_after=True))
+            _run_in_thread(_ask([answer], close_after=True))
 
     def test_informational_answers_are_skipped(self):
         answer = (
@@ -970,7 +979,7 @@ class TestUpstreamClient:
             b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
             b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX-Final: 1\r\n\r\nok"
         )
-        results, _, _ = asyncio.run(_ask([answer]))
+        results, _, _ = _run_in_thread(_ask([answer]))
         status, headers, body, complete = results[0]
         assert (status, body, complete) == (201, b"ok", True)
         assert headers == {"Content-Length": "2", "X-Final": "1"}  # not the hints' Link
@@ -978,14 +987,14 @@ class TestUpstreamClient:
     def test_head_answer_announcing_a_body_leaves_the_connection_usable(self):
         head = b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"
         ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        results, seen, connections = asyncio.run(_ask([head, ok], method=["HEAD", "GET"]))
+        results, seen, connections = _run_in_thread(_ask([head, ok], method=["HEAD", "GET"]))
         assert [(r[0], r[2]) for r in results] == [(200, b""), (200, b"ok")]
         assert seen[0].startswith(b"HEAD ") and connections == 1
 
     def test_no_body_for_204_and_304_whatever_they_announce(self):
         no_content = b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
         not_modified = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n\r\n"
-        results, _, connections = asyncio.run(_ask([no_content, not_modified], calls=2))
+        results, _, connections = _run_in_thread(_ask([no_content, not_modified], calls=2))
         assert [(r[0], r[2]) for r in results] == [(204, b""), (304, b"")] and connections == 1
 
     def test_bytes_beyond_the_answer_close_the_connection(self):
@@ -995,13 +1004,13 @@ class TestUpstreamClient:
             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"
         )
         ok = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood"
-        results, _, connections = asyncio.run(_ask([smuggled, ok], calls=2))
+        results, _, connections = _run_in_thread(_ask([smuggled, ok], calls=2))
         assert [r[2] for r in results] == [b"ok", b"good"] and connections == 2
 
     def test_connection_close_and_http_1_0_are_not_reused(self):
         close = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
         old = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        results, _, connections = asyncio.run(_ask([close, old, close], calls=3))
+        results, _, connections = _run_in_thread(_ask([close, old, close], calls=3))
         assert [r[2] for r in results] == [b"ok"] * 3 and connections == 3
 
     def test_large_chunked_body_is_streamed_whole(self):
@@ -1010,16 +1019,16 @@ class TestUpstreamClient:
         answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
             b"%x\r\n%b\r\n" % (len(piece), piece) for piece in pieces
         )
-        results, _, _ = asyncio.run(_ask([answer + b"0\r\n\r\n"]))
+        results, _, _ = _run_in_thread(_ask([answer + b"0\r\n\r\n"]))
         assert results[0][2] == body and results[0][3] is False
-        results, _, _ = asyncio.run(_ask([b"HTTP/1.1 200 OK\r\n\r\n" + body], close_after=True))
+        results, _, _ = _run_in_thread(_ask([b"HTTP/1.1 200 OK\r\n\r\n" + body], close_after=True))
         assert results[0][2] == body  # read until close, also beyond the high-water mark
 
     def test_header_values_are_kept_as_sent(self):
         answer = "HTTP/1.1 200 OK\r\nX-Name: Nguyễn\r\nContent-Length: 0\r\n\r\n".encode()
-        results, _, _ = asyncio.run(_ask([answer + b"", b"HTTP/1.1 200 OK\r\nX-Raw: \xff\r\n\r\n"]))
+        results, _, _ = _run_in_thread(_ask([answer + b"", b"HTTP/1.1 200 OK\r\nX-Raw: \xff\r\n\r\n"]))
         assert results[0][1]["X-Name"] == "Nguyễn"
-        results, _, _ = asyncio.run(_ask([b"HTTP/1.1 200 OK\r\nX-Raw: \xff\r\n\r\n"], close_after=True))
+        results, _, _ = _run_in_thread(_ask([b"HTTP/1.1 200 OK\r\nX-Raw: \xff\r\n\r\n"], close_after=True))
         assert results[0][1]["X-Raw"].encode("latin-1") == b"\xff"
 
     def test_slow_body_times_out(self):
@@ -1056,7 +1065,7 @@ class TestUpstreamClient:
                 server.close()
             return time.monotonic() - started
 
-        assert asyncio.run(go()) < 1.0
+        assert _run_in_thread(go()) < 1.0
 
     @pytest.mark.parametrize(
         "headers",
@@ -1072,4 +1081,4 @@ class TestUpstreamClient:
         from cqs.lgsp.proxy.upstream import UpstreamError
 
         with pytest.raises(UpstreamError, match="line break"):
-            asyncio.run(_ask([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], headers=headers))
+            _run_in_thread(_ask([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], headers=headers))

@@ -157,7 +157,13 @@ def test_a_second_run_with_nothing_changed_makes_no_generation_and_one_booking(w
 
     result = lgsp_minute.call()
 
-    assert result == {"generation": None, "generation_status": None, "ingested": 0, "escalated": []}
+    assert result == {
+        "generation": None,
+        "generation_status": None,
+        "ingested": 0,
+        "purged": 0,
+        "escalated": [],
+    }
     assert GatewayGeneration.objects.count() == 1
     assert waiting_runs().count() == 1
 

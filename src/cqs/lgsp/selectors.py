@@ -58,10 +58,11 @@ def may_act_for(user, unit, *perms: str, operator: bool = True) -> bool:
     return any(has_unit_permission(user, perm, unit) for perm in wanted)
 
 
-def _scoped(
+def scoped(
     queryset: QuerySet, user, perms: tuple[str, ...], unit_field: str, *, operator: bool = True
 ) -> QuerySet:
-    """Rows of ``queryset`` whose unit one of ``perms`` (or ``manage_registry``) covers."""
+    """Rows of ``queryset`` whose unit one of ``perms`` (or ``manage_registry``) covers; with
+    ``operator``, the registry operator also gets the rows of members outside the tree."""
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_superuser:
@@ -95,7 +96,7 @@ def services_published() -> QuerySet[Service]:
 
 def services_visible(user) -> QuerySet[Service]:
     """The catalogue, plus the drafts and retired services of the providers ``user`` works for."""
-    own = _scoped(
+    own = scoped(
         Service.objects.all(),
         user,
         ("lgsp.view_service", "lgsp.change_service"),
@@ -156,7 +157,7 @@ def code_lists() -> QuerySet[CodeList]:
 
 def requests_to_decide(user, *, pending_only: bool = True) -> QuerySet[ConnectionRequest]:
     """Requests for services of the providers ``user`` may answer for."""
-    requests = _scoped(
+    requests = scoped(
         ConnectionRequest.objects.all(),
         user,
         ("lgsp.decide_connectionrequest",),
@@ -170,7 +171,7 @@ def requests_to_decide(user, *, pending_only: bool = True) -> QuerySet[Connectio
 
 def requests_of_clients(user) -> QuerySet[ConnectionRequest]:
     """Requests made by the client subsystems of the units ``user`` may request access for."""
-    return _scoped(
+    return scoped(
         ConnectionRequest.objects.all(),
         user,
         ("lgsp.add_connectionrequest", "lgsp.view_connectionrequest"),
@@ -180,7 +181,7 @@ def requests_of_clients(user) -> QuerySet[ConnectionRequest]:
 
 def requests_visible(user) -> QuerySet[ConnectionRequest]:
     """Requests ``user`` sees from either side: as the client's unit or as the provider's."""
-    provider = _scoped(
+    provider = scoped(
         ConnectionRequest.objects.all(),
         user,
         ("lgsp.decide_connectionrequest", "lgsp.view_connectionrequest"),
@@ -210,13 +211,13 @@ def requests_overdue(
 
 def grants_visible(user, *, active_only: bool = False) -> QuerySet[AccessGrant]:
     """Grants on services of the user's providers, and grants held by the user's clients."""
-    provider = _scoped(
+    provider = scoped(
         AccessGrant.objects.all(),
         user,
         ("lgsp.view_accessgrant", "lgsp.add_accessgrant", "lgsp.change_accessgrant"),
         "service__subsystem__member__unit",
     )
-    client = _scoped(
+    client = scoped(
         AccessGrant.objects.all(),
         user,
         ("lgsp.view_accessgrant", "lgsp.add_connectionrequest"),
@@ -238,7 +239,7 @@ def grants_of_subsystem(subsystem: Subsystem, *, active_only: bool = True) -> Qu
 
 def credentials_visible(user) -> QuerySet[Credential]:
     return (
-        _scoped(
+        scoped(
             Credential.objects.all(),
             user,
             ("lgsp.view_credential", "lgsp.add_credential", "lgsp.change_credential"),

@@ -13,11 +13,10 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 
 from cqs.accounts.models import RoleGrant
-from cqs.accounts.permissions import grant_paths_prime, granted_unit_paths, restrict_queryset
-from cqs.lgsp.selectors import may_act_for
+from cqs.lgsp.selectors import holds_anywhere, may_act_for
+from cqs.lgsp.selectors import scoped as selectors_scoped
 
 APP = "lgsp"
 PER_PAGE = 50
@@ -25,12 +24,7 @@ PER_PAGE = 50
 
 def holds(user, codename: str) -> bool:
     """Whether the user holds the LGSP permission ``codename`` on any unit."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    grant_paths_prime(user, APP)
-    return bool(granted_unit_paths(user, APP, codename))
+    return holds_anywhere(user, f"{APP}.{codename}")
 
 
 def holds_any_lgsp(user) -> bool:
@@ -56,23 +50,8 @@ def is_gateway_operator(user) -> bool:
 
 
 def scoped(queryset, user, action: str, *, unit_field: str | None = None):
-    """The rows the user may ``action`` (a dotted ``lgsp.…`` permission) on, the same rule as
-    ``selectors``: units where it (or ``manage_registry``) is held, and for the registry operator
-    the members outside the province's tree as well."""
-    if not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    unit_field = unit_field or queryset.unit_field
-    condition = Q(pk__in=restrict_queryset(queryset, user, action, unit_field=unit_field).values("pk"))
-    if is_registry_operator(user):
-        condition |= Q(
-            pk__in=restrict_queryset(queryset, user, "lgsp.manage_registry", unit_field=unit_field).values(
-                "pk"
-            )
-        )
-        condition |= Q(**{f"{unit_field}__isnull": True})
-    return queryset.filter(condition)
+    """The rows the user may ``action`` (a dotted ``lgsp.…`` permission) on: ``selectors.scoped``."""
+    return selectors_scoped(queryset, user, (action,), unit_field or queryset.unit_field)
 
 
 def may(user, permission: str, unit) -> bool:

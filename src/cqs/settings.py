@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cqs.documents",
     "cqs.reporting",
     "cqs.lgsp",
+    "cqs.feedback",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,12 @@ CQS_LGSP_ROUTE = [name.strip() for name in os.environ.get("CQS_LGSP_ROUTE", "").
 # The platform's own API key at the gateway, for the routed integrations; empty = the key file
 # CQS_LGSP_DIR/keys/platform.key written by `cqs demo` (or by an operator, mode 0600).
 CQS_LGSP_PLATFORM_KEY = os.environ.get("CQS_LGSP_PLATFORM_KEY", "")
+# --- Citizen feedback (issue 7, docs/feedback.md) ------------------------------------------------
+# The box a reported point must lie in: "min_lon,min_lat,max_lon,max_lat". The default is an
+# approximate box around Phú Thọ as merged on 1/7/2025 (until the GIS module loads the outline).
+CQS_FEEDBACK_BOUNDS = os.environ.get("CQS_FEEDBACK_BOUNDS", "104.80,20.30,105.90,21.75")
+# The Open311 jurisdiction_id this server answers for (requests naming another get an error).
+CQS_OPEN311_JURISDICTION = os.environ.get("CQS_OPEN311_JURISDICTION", "phutho.gov.vn")
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
 CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
 # Largest uploaded file, in megabytes.

@@ -10,7 +10,8 @@ The rules (docs/onestop.md, "Deadlines"):
   whole day, in the citizen's favour of a clear appointment.
 - In **days** (ngày) it counts calendar days; an appointment that falls on a day off moves to the
   next working day (a citizen cannot collect a result on a holiday).
-- In **hours** (giờ) it counts office hours of working days.
+- In **hours** (giờ) it counts office hours of working days. (The clock itself is
+  ``cqs.core.deadlines``, shared with citizen feedback; ``TimeUnit`` values match its units.)
 - While the citizen completes a supplement (status 5) the clock stops: on completion the
   appointment moves by the working days spent waiting (QĐ 766 subtracts this time).
 - Processing is on time when it ends (status 9) by the appointment, early when it ends on an
@@ -20,61 +21,15 @@ The rules (docs/onestop.md, "Deadlines"):
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
-from django.utils import timezone
+from cqs.core.calendar import add_working_days, working_days_between
+from cqs.core.deadlines import at as _at
+from cqs.core.deadlines import due_at_for
+from cqs.core.deadlines import local as _local
+from cqs.onestop.choices import Timeliness
 
-from cqs.core.calendar import WorkingCalendar, add_working_days, working_days_between
-from cqs.onestop.choices import Timeliness, TimeUnit
-
-# Office hours of state agencies (Decree 30/2019 leaves them to each province; these are the
-# usual 7:30–17:00). Receipts outside them count from the next opening.
-OFFICE_OPENS = time(7, 30)
-OFFICE_CLOSES = time(17, 0)
-
-
-def _local(moment: datetime) -> datetime:
-    return timezone.localtime(moment)
-
-
-def _at(day, clock: time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, clock))
-
-
-def clock_start(received_at: datetime) -> datetime:
-    """When the agency's clock starts for a dossier received at ``received_at``."""
-    local = _local(received_at)
-    calendar = WorkingCalendar(local.date(), local.date() + timedelta(days=30))
-    day = local.date()
-    if calendar.is_working_day(day) and OFFICE_OPENS <= local.time() < OFFICE_CLOSES:
-        return local
-    if calendar.is_working_day(day) and local.time() < OFFICE_OPENS:
-        return _at(day, OFFICE_OPENS)
-    return _at(add_working_days(day + timedelta(days=1), 0), OFFICE_OPENS)
-
-
-def _add_office_hours(start: datetime, hours: float) -> datetime:
-    moment = _local(start)
-    remaining = timedelta(hours=hours)
-    while True:
-        closes = _at(moment.date(), OFFICE_CLOSES)
-        available = closes - moment
-        if remaining <= available:
-            return moment + remaining
-        remaining -= available
-        moment = _at(add_working_days(moment.date(), 1), OFFICE_OPENS)
-
-
-def due_at_for(*, amount, unit: str, received_at: datetime) -> datetime:
-    """The appointment for a processing time of ``amount`` ``unit`` from ``received_at``."""
-    start = clock_start(received_at)
-    if unit == TimeUnit.HOURS:
-        return _add_office_hours(start, float(amount))
-    if unit == TimeUnit.DAYS:
-        day = start.date() + timedelta(days=math.ceil(amount))
-        return _at(add_working_days(day, 0), start.time())
-    return _at(add_working_days(start.date(), math.ceil(amount)), start.time())
+__all__ = ["due_at_after_pause", "due_at_for", "is_overdue", "timeliness"]
 
 
 def due_at_after_pause(*, due_at: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:

@@ -1,0 +1,22 @@
+"""Personal data in free text: what the public side must not show.
+
+Reports and answers are written by people and often quote a phone number, a CCCD number or an
+e-mail address. The public map, the public status page and Open311 show a masked copy; staff see
+the original. The official who publishes an answer reviews the masked text (docs/feedback.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+# 12-digit CCCD, 9-digit old CMND, phone numbers (0xx… or +84…), e-mail addresses.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
+MASK = "***"
+
+
+def mask_personal(text: str) -> str:
+    text = _EMAIL.sub(MASK, text or "")
+    text = _PHONE.sub(MASK, text)
+    return _ID_NUMBER.sub(MASK, text)

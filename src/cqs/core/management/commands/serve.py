@@ -126,6 +126,12 @@ class Command(BaseCommand):
             from cqs.lgsp.tasks import schedule_lgsp_minute
 
             schedule_lgsp_minute()
+            # Citizen feedback: the overdue check books itself at the next deadline; book the first.
+            from cqs.feedback.tasks import next_deadline, schedule_overdue_check
+
+            upcoming = next_deadline()
+            if upcoming is not None:
+                schedule_overdue_check(at=upcoming)
         if not no_gateway and _gateway_is_local():
             # The LGSP data plane (docs/lgsp.md): the built-in proxy, or HAProxy when configured.
             gateway = urlsplit(settings.CQS_LGSP_GATEWAY_URL)

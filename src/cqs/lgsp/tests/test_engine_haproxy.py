@@ -72,7 +72,8 @@ def test_a_realistic_snapshot_renders_and_passes_haproxy_check(registry, engine_
     assert config.count("\nbackend svc") == len(snapshot["services"])
     assert f"127.0.0.1:{engine_settings}" in config
     assert "timeout server 5000ms" in config
-    assert "set-path /api/v1%[var(txn.rest)]" in config
+    persons = next(sid for sid in snapshot["services"] if sid.endswith("/persons"))
+    assert f"set-path /api/v1/%[path,bytes({len('/r1/' + persons + '/')})]" in config
     for sha, entry in snapshot["api_keys"].items():
         assert f"{sha} {entry['client']}\n" in files["apikeys.map"]
     motcua = f"{registry.motcua.xroad_id}|{registry.persons.xroad_id}"

@@ -867,7 +867,7 @@ def test_the_providers_own_errors_pass_through_unchanged(gw):
 
 def test_a_request_body_over_the_hash_limit_goes_through_unhashed(gw):
     rid = new_id()
-    body = big_body(errors.HASH_BODY_LIMIT // 1024 + 44)  # 300 KiB
+    body = big_body(errors.HASH_BODY_LIMIT // 1024 + 44)  # 44 KiB over
     response = gw.request(
         "POST",
         gw.reg.persons,

@@ -1,6 +1,14 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def publish_in_the_foreground(settings):
+    """Publishing after commit runs on a background thread in the server (``publish.background``);
+    these tests publish in their own thread so that they can look at the result at once.
+    ``test_publish_background`` covers the thread."""
+    settings.CQS_LGSP_PUBLISH_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def lgsp_upstream_url():
     """Where the registry's services forward to. Nothing listens there: suites that call the

@@ -285,6 +285,9 @@ CQS_LGSP_GATEWAY_URL = os.environ.get("CQS_LGSP_GATEWAY_URL", "http://127.0.0.1:
 # Compiled configurations, access logs and the JWT signing key.
 CQS_LGSP_DIR = Path(os.environ.get("CQS_LGSP_DIR", DATA_DIR / "lgsp")).resolve()
 CQS_LGSP_HAPROXY_BIN = os.environ.get("CQS_LGSP_HAPROXY_BIN", "haproxy")
+# Registry changes are published after commit on a background thread of the process (the web
+# request does not wait for HAProxy's reload); "0" publishes inside the request instead.
+CQS_LGSP_PUBLISH_IN_BACKGROUND = os.environ.get("CQS_LGSP_PUBLISH_IN_BACKGROUND", "1") != "0"
 # The platform's own integrations routed through the gateway: a comma-separated list of
 # "dvcqg", "vdxp", "ris" (docs/lgsp.md#own-integrations); empty = they call directly.
 CQS_LGSP_ROUTE = [name.strip() for name in os.environ.get("CQS_LGSP_ROUTE", "").split(",") if name.strip()]
@@ -295,6 +298,11 @@ CQS_LGSP_PLATFORM_KEY = os.environ.get("CQS_LGSP_PLATFORM_KEY", "")
 # The box a reported point must lie in: "min_lon,min_lat,max_lon,max_lat". The default is an
 # approximate box around Phú Thọ as merged on 1/7/2025 (until the GIS module loads the outline).
 CQS_FEEDBACK_BOUNDS = os.environ.get("CQS_FEEDBACK_BOUNDS", "104.80,20.30,105.90,21.75")
+# Base map tiles of the feedback maps, a Leaflet URL template such as
+# "https://tiles.example.gov.vn/{z}/{x}/{y}.png"; empty = no base map (offline: the province
+# outline on a plain background, the pin still works). CQS_MAP_TILES_ATTRIBUTION is shown under it.
+CQS_MAP_TILES_URL = os.environ.get("CQS_MAP_TILES_URL", "")
+CQS_MAP_TILES_ATTRIBUTION = os.environ.get("CQS_MAP_TILES_ATTRIBUTION", "")
 # The Open311 jurisdiction_id this server answers for (requests naming another get an error).
 CQS_OPEN311_JURISDICTION = os.environ.get("CQS_OPEN311_JURISDICTION", "phutho.gov.vn")
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
@@ -307,6 +315,12 @@ EMAIL_BACKEND = os.environ.get("CQS_EMAIL_BACKEND", "django.core.mail.backends.c
 DEFAULT_FROM_EMAIL = os.environ.get("CQS_EMAIL_FROM", "motcua@cqs.invalid")
 # The payment gateway is reached by a redirect after a form post: CSP form-action must allow it.
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(CQS_PAYGOV_URL)
+# The map tiles are images from the tile server: CSP img-src must allow its origin.
+if CQS_MAP_TILES_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(CQS_MAP_TILES_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

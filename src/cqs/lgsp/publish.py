@@ -122,7 +122,7 @@ atexit.register(background.wait_idle, EXIT_WAIT_SECONDS)
 
 
 def _publish_after_commit(reason: str) -> None:
-    if getattr(settings, "CQS_LGSP_PUBLISH_IN_BACKGROUND", True):
+    if settings.CQS_LGSP_PUBLISH_IN_BACKGROUND:
         background.submit(reason)
         return
     try:

@@ -26,7 +26,7 @@ def _one(attribute: CategoryAttribute, value):
     kind = attribute.datatype
     if kind == Datatype.MULTI:
         values = value if isinstance(value, list | tuple) else [value]
-        values = [str(v).strip() for v in values if str(v).strip()]
+        values = [str(v).replace("\x00", "").strip() for v in values if str(v).strip()]
         unknown = [v for v in values if v not in attribute.value_keys()]
         if unknown:
             raise ValueError(_("Giá trị “%(value)s” không có trong danh sách.") % {"value": unknown[0][:40]})
@@ -35,7 +35,7 @@ def _one(attribute: CategoryAttribute, value):
         if len(value) != 1:
             raise ValueError(_("Chỉ được chọn một giá trị."))
         value = value[0]
-    text = str(value).strip()
+    text = str(value).replace("\x00", "").strip()
     if kind == Datatype.SINGLE:
         if text not in attribute.value_keys():
             raise ValueError(_("Giá trị “%(value)s” không có trong danh sách.") % {"value": text[:40]})

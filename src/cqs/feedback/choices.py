@@ -28,8 +28,9 @@ OPEN_STATUSES = (
     Status.INFO_REQUESTED,
     Status.REOPENED,
 )
-# Law 42/2013 Art. 28: the person is told whether the report was accepted, forwarded or refused.
-ACKNOWLEDGED_STATUSES = tuple(s for s in Status if s not in (Status.RECEIVED, Status.FORWARDED))
+# Law 42/2013 Art. 28: the person is told whether the report was accepted, forwarded or refused;
+# every step out of "received" does that (``Report.acknowledged_at`` records when).
+ACKNOWLEDGED_STATUSES = tuple(s for s in Status if s != Status.RECEIVED)
 
 
 class Urgency(models.TextChoices):

@@ -11,7 +11,7 @@ import re
 
 # 12-digit CCCD, 9-digit old CMND, phone numbers (0xx… or +84…), e-mail addresses.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(?:\(\+?84\)|\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
 MASK = "***"
 

@@ -170,11 +170,11 @@ def transition_check(action: str, *, user, report, token: str | None = None) -> 
 
 
 def actions_available(*, user, report) -> list[Transition]:
-    """The staff actions ``user`` may take on ``report`` now, in table order (for buttons)."""
+    """The staff actions ``user`` may take on ``report`` now, in table order (for buttons): through a
+    permission only, never as the reporter (the reporter's own actions are on the public page)."""
     return [
         t
         for t in TRANSITIONS.values()
         if report.status in t.sources
-        and any(a != REPORTER for a in t.actors)
-        and actor_may(t, user=user, report=report)
+        and any(a != REPORTER and has_unit_permission(user, a, report.unit) for a in t.actors)
     ]

@@ -92,7 +92,7 @@ def routing_rules_rerun(*, actor=None) -> int:
     moved = 0
     with transaction.atomic():
         for report in (
-            Report.objects.select_for_update()
+            Report.objects.select_for_update(of=("self",))
             .filter(status=Status.RECEIVED)
             .select_related("category", "area")
         ):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -125,10 +125,15 @@ def location_clean(
     return lat, lon
 
 
+def _clean(text) -> str:
+    """Text as stored: NUL removed (PostgreSQL refuses it in text), spaces trimmed."""
+    return str(text or "").replace("\x00", "").strip()
+
+
 def _contact_clean(*, anonymous: bool, name: str, phone: str, email: str) -> tuple[str, str, str]:
     if anonymous:
         return "", "", ""
-    name, phone, email = (name or "").strip()[:200], (phone or "").strip(), (email or "").strip()
+    name, phone, email = _clean(name)[:200], _clean(phone), _clean(email)
     if phone:
         phone = normalise_phone(phone)
         if not phone.isdigit() or not 9 <= len(phone) <= 11:
@@ -144,7 +149,7 @@ def _contact_clean(*, anonymous: bool, name: str, phone: str, email: str) -> tup
 
 
 def _text_clean(description: str, title: str) -> tuple[str, str]:
-    description = (description or "").strip()
+    description = _clean(description)
     if not description:
         raise ServiceError("description_missing", _("Vui lòng nhập nội dung phản ánh."), field="description")
     if len(description) > DESCRIPTION_MAX:
@@ -153,8 +158,25 @@ def _text_clean(description: str, title: str) -> tuple[str, str]:
             _("Nội dung phản ánh dài tối đa %(limit)s ký tự.") % {"limit": DESCRIPTION_MAX},
             field="description",
         )
-    title = (title or "").strip()[:200] or " ".join(description.split())[:80]
+    title = _clean(title)[:200] or " ".join(description.split())[:80]
     return description, title
+
+
+def _media_url_clean(url: str) -> str:
+    url = _clean(url)
+    if not url:
+        return ""
+    try:
+        if len(url) > 500:
+            raise ValidationError("too long")
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ServiceError(
+            "invalid_media_url",
+            _("Đường dẫn ảnh phải là địa chỉ http(s) hợp lệ, tối đa 500 ký tự."),
+            field="media_url",
+        ) from None
+    return url
 
 
 # --- history, audit, notices ------------------------------------------------------------------
@@ -262,6 +284,8 @@ def report_submit(
     if urgency not in Urgency.values:
         raise ServiceError("invalid_urgency", _("Mức độ khẩn cấp không hợp lệ."), field="urgency")
     description, title = _text_clean(description, title)
+    address = _clean(address)
+    media_url = _media_url_clean(media_url)
     lat, lon = location_clean(lat=lat, lon=lon, address=address, area=area)
     if reporter is not None and not getattr(reporter, "is_authenticated", False):
         reporter = None
@@ -298,7 +322,7 @@ def report_submit(
                 attributes=clean_attributes,
                 lat=lat,
                 lon=lon,
-                address=(address or "").strip()[:300],
+                address=address[:300],
                 area=area,
                 unit=unit,
                 routing_rule=rule,
@@ -309,8 +333,8 @@ def report_submit(
                 contact_email=email,
                 channel=channel,
                 api_client=api_client,
-                device_id=(device_id or "")[:100],
-                media_url=(media_url or "")[:500],
+                device_id=_clean(device_id)[:100],
+                media_url=media_url,
                 status=Status.RECEIVED,
                 submitted_at=now,
                 updated_at=now,
@@ -401,7 +425,7 @@ def report_photo_add(
 
 
 def _require_note(note: str, transition: workflow.Transition) -> str:
-    note = (note or "").strip()
+    note = _clean(note)
     if transition.needs_note and not note:
         raise ServiceError(
             "note_required",
@@ -453,7 +477,7 @@ def _act_transfer(report, ctx):
 
 
 def _act_answer(report, ctx):
-    answer = (ctx.get("answer") or ctx["note"] or "").strip()
+    answer = _clean(ctx.get("answer") or ctx["note"])
     if len(answer) < ANSWER_MIN:
         raise ServiceError("answer_missing", _("Vui lòng nhập nội dung trả lời."), field="answer")
     if len(answer) > DESCRIPTION_MAX:
@@ -479,7 +503,7 @@ def _act_publish(report, ctx):
             "category_not_public",
             _("Phản ánh thuộc lĩnh vực không công khai nên không thể đăng công khai."),
         )
-    text = (ctx.get("answer_public") or "").strip() or mask_personal(report.answer)
+    text = _clean(ctx.get("answer_public")) or mask_personal(report.answer)
     if len(text) < ANSWER_MIN:
         raise ServiceError(
             "answer_missing", _("Vui lòng nhập nội dung trả lời công khai."), field="answer_public"
@@ -495,11 +519,11 @@ def _act_close(report, ctx):
 
 
 def _act_reopen(report, ctx):
-    if (
-        ctx["by_reporter"]
-        and report.answered_at
-        and ctx["now"] > report.answered_at + timedelta(days=REOPEN_WINDOW_DAYS)
+    if ctx["by_reporter"] and (
+        report.answered_at is None or report.resolution in (Resolution.DUPLICATE, Resolution.SPLIT)
     ):
+        raise Conflict("reopen_not_allowed", _("Chỉ mở lại được phản ánh đã được trả lời."))
+    if ctx["by_reporter"] and ctx["now"] > report.answered_at + timedelta(days=REOPEN_WINDOW_DAYS):
         raise Conflict(
             "reopen_window_passed",
             _("Đã quá %(days)s ngày kể từ khi trả lời; vui lòng gửi phản ánh mới.")
@@ -537,6 +561,7 @@ def _act_mark_duplicate(report, ctx):
     report.duplicate_of = original
     report.resolution = Resolution.DUPLICATE
     report.closed_at = ctx["now"]
+    _ack(report, ctx["now"])
     ctx["data"] = {"original": original.code}
     ctx["original"] = original
 
@@ -596,6 +621,7 @@ def _act_split(report, ctx):
         children.append(child)
     report.resolution = Resolution.SPLIT
     report.closed_at = ctx["now"]
+    _ack(report, ctx["now"])
     ctx["data"] = {"children": [c.code for c in children]}
     ctx["children"] = children
 
@@ -621,21 +647,23 @@ def _act_reclassify(report, ctx):
             require=False,
         )
         report.lat, report.lon = lat, lon
-        report.address = (ctx.get("address") or "").strip()[:300]
+        report.address = _clean(ctx.get("address"))[:300]
         report.area = ctx.get("area")
         changed["location"] = True
     if not changed:
         raise ServiceError("nothing_changed", _("Chưa thay đổi lĩnh vực, mức độ hay vị trí."))
     if "category" in changed or "urgency" in changed:
         report.due_at = deadline_for(report.category, report.urgency, report.submitted_at)
-    unit, rule = route(
-        category=report.category,
-        area=report.area,
-        text=f"{report.title}\n{report.description}\n{report.address}",
-    )
-    changed["from_unit"] = report.unit_id
-    report.unit, report.routing_rule = unit, rule
-    changed["to_unit"] = unit.pk
+    if "category" in changed or "location" in changed:
+        # The rules name units by category and place; an urgency change alone keeps the unit.
+        unit, rule = route(
+            category=report.category,
+            area=report.area,
+            text=f"{report.title}\n{report.description}\n{report.address}",
+        )
+        changed["from_unit"] = report.unit_id
+        report.unit, report.routing_rule = unit, rule
+        changed["to_unit"] = unit.pk
     ctx["data"] = changed
 
 

@@ -95,6 +95,8 @@ def test_routing_falls_back_to_keywords_then_the_category_unit(world):
         ),
         ({"contact_email": "khong-phai-email"}, "invalid_email", "email"),
         ({"urgency": "cuc-gap"}, "invalid_urgency", "urgency"),
+        ({"media_url": "javascript:alert(1)"}, "invalid_media_url", "media_url"),
+        ({"media_url": "https://anh.example/" + "a" * 500}, "invalid_media_url", "media_url"),
     ],
 )
 def test_bad_input_is_refused_with_a_code_and_saves_nothing(world, overrides, code, field):
@@ -296,3 +298,8 @@ def test_only_the_reporter_rates_and_only_once(world):
     with pytest.raises(ServiceError) as caught:
         survey_submit(report=report, rating=4, user=world.citizen)
     assert caught.value.error_code == "survey_already_answered"
+
+
+def test_nul_characters_are_dropped_not_stored(world):
+    report = submit(world, description="Ổ gà\x00 lớn", address="Số 1\x00", contact_name="An\x00")
+    assert report.description == "Ổ gà lớn" and report.address == "Số 1" and report.contact_name == "An"

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("cqs.documents.api.urls")),
     path("reporting/", include("cqs.reporting.api.urls")),
     path("lgsp/", include("cqs.lgsp.api.urls")),
+    path("feedback/", include("cqs.feedback.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,9 @@ urlpatterns = [
     # The gateways forward X-Road metaservice calls here (docs/lgsp.md#metaservices).
     path("lgsp/meta/", include("cqs.lgsp.urls_meta")),
     path("lgsp/", include("cqs.lgsp.urls")),
+    path("phan-anh/", include("cqs.feedback.urls")),
+    # Open311 GeoReport v2 (docs/feedback.md#open311): apps and other cities' tools point here.
+    path("open311/v2/", include("cqs.feedback.open311.urls")),
     # DHIS2-compatible Web API (docs/reporting-dhis2.md): existing DHIS2 clients point here.
     path("dhis/api/", include("cqs.reporting.dhis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -90,7 +90,7 @@ MODULES: tuple[Module, ...] = (
         code="feedback",
         name=_("Phản ánh kiến nghị"),
         description=_("Tiếp nhận, xử lý và công khai trả lời phản ánh, kiến nghị."),
-        available=False,
+        url_name="feedback:inbox",
     ),
     Module(
         code="ioc",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.urls import reverse
 
 from cqs.feedback import geo
 from cqs.feedback.choices import OPEN_STATUSES, Status
@@ -76,29 +77,48 @@ def public_answer(report: Report) -> str:
     return report.answer_public if report.is_public else ""
 
 
-def report_geojson(reports) -> dict:
-    """A GeoJSON FeatureCollection of ``reports`` (with a point) for the public map."""
-    features = []
-    for r in reports:
-        if r.lat is None:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "id": r.code,
-                "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
-                "properties": {
-                    "code": r.code,
-                    "title": mask_personal(r.title),
-                    "category": r.category.name if hasattr(r, "category") else "",
-                    "status": r.status,
-                    "status_label": str(Status(r.status).label),
-                    "open": r.status in OPEN311_OPEN,
-                    "submitted_at": r.submitted_at.isoformat(),
-                    "answered": bool(r.is_public and r.answer_public),
-                },
-            }
-        )
+def geojson_rows(queryset: QuerySet[Report], *, limit: int) -> list[tuple]:
+    """At most ``limit`` rows of ``queryset`` (newest first) as the plain tuples ``report_geojson``
+    takes: one query, no model instances (the public map asks for this on every move)."""
+    answered = Case(
+        When(Q(is_public=True) & ~Q(answer_public=""), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return list(
+        queryset.filter(lat__isnull=False)
+        .annotate(answered=answered)
+        .order_by("-submitted_at")
+        .values_list("code", "title", "lat", "lon", "status", "submitted_at", "category__name", "answered")[
+            :limit
+        ]
+    )
+
+
+def report_geojson(rows) -> dict:
+    """A GeoJSON FeatureCollection for the public map from ``geojson_rows``; titles masked."""
+    labels = {status.value: str(status.label) for status in Status}
+    sample = "PA" + "2" * 10  # one reverse() for all features
+    url = reverse("feedback:status", args=[sample])
+    features = [
+        {
+            "type": "Feature",
+            "id": code,
+            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "properties": {
+                "code": code,
+                "title": mask_personal(title),
+                "category": category,
+                "status": status,
+                "status_label": labels.get(status, status),
+                "open": status in OPEN311_OPEN,
+                "submitted_at": submitted_at.isoformat(),
+                "answered": answered,
+                "url": url.replace(sample, code),
+            },
+        }
+        for code, title, lat, lon, status, submitted_at, category, answered in rows
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 

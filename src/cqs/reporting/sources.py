@@ -199,10 +199,25 @@ def _incoming_axis(*, unit, start: date, end: date) -> Decimal:
     return _incoming(unit=unit, start=start, end=end, axis=True)
 
 
+# --- citizen feedback (cqs.feedback): the statistics module's own selector ---------------------
+
+
+def _feedback_count(figure: str):
+    """A compute reading one figure of ``cqs.feedback.statistics.feedback_counts`` (the conditions
+    of the feedback statistics page): ``received`` and the outcomes count the reports received in
+    the window; ``answered_in_period`` those answered in it, whenever received."""
+
+    def compute(*, unit, start: date, end: date) -> Decimal:
+        from cqs.feedback.statistics import feedback_counts
+
+        return Decimal(feedback_counts(unit=unit, start=start, end=end)[figure])
+
+    return compute
+
+
 ONESTOP = _("Một cửa")
 DOCUMENTS = _("Văn bản điều hành")
 FEEDBACK = _("Phản ánh, kiến nghị")
-FEEDBACK_MISSING = _("Chưa có phân hệ phản ánh, kiến nghị: đơn vị nhập số liệu.")
 
 register(
     "onestop.received",
@@ -283,5 +298,24 @@ register(
     _incoming_axis,
     counts=_("văn bản đến qua trục liên thông"),
 )
-register("feedback.received", _("Số phản ánh, kiến nghị tiếp nhận"), FEEDBACK, missing=FEEDBACK_MISSING)
-register("feedback.resolved", _("Số phản ánh, kiến nghị đã xử lý"), FEEDBACK, missing=FEEDBACK_MISSING)
+register(
+    "feedback.received",
+    _("Số phản ánh, kiến nghị tiếp nhận"),
+    FEEDBACK,
+    _feedback_count("received"),
+    counts=_("phản ánh, kiến nghị tiếp nhận"),
+)
+register(
+    "feedback.resolved",
+    _("Số phản ánh, kiến nghị đã xử lý"),
+    FEEDBACK,
+    _feedback_count("answered_in_period"),
+    counts=_("phản ánh, kiến nghị đã trả lời"),
+)
+register(
+    "feedback.resolved_on_time",
+    _("Số phản ánh, kiến nghị tiếp nhận trong kỳ đã trả lời đúng hạn"),
+    FEEDBACK,
+    _feedback_count("answered_on_time"),
+    counts=_("phản ánh, kiến nghị trả lời đúng hạn"),
+)

@@ -147,16 +147,16 @@ def test_superuser_sees_every_module(client):
 
 def test_future_modules_are_shown_as_under_construction_not_links(client):
     # given
-    user = official(modules=["feedback"])
+    user = official(modules=["ioc"])
     client.force_login(user)
 
     # when
     html = client.get(reverse("core:home")).content.decode()
 
     # then
-    card = html[html.index('data-module="feedback"') :]
+    card = html[html.index('data-module="ioc"') :]
     card = card[: card.index("</div>\n            </div>")]
-    assert "Phản ánh kiến nghị" in card
+    assert "IOC" in card
     assert "đang xây dựng" in card
     assert "<a " not in card
 
@@ -261,7 +261,7 @@ def test_shell_has_skip_link_language_switch_and_post_logout(client):
 
 def test_navbar_links_only_the_modules_that_are_built(client):
     # given: an official whose role lists a built module and a future one
-    user = official(modules=["orgs", "feedback"])
+    user = official(modules=["orgs", "ioc"])
     client.force_login(user)
 
     # when
@@ -270,7 +270,7 @@ def test_navbar_links_only_the_modules_that_are_built(client):
     # then
     nav = html[html.index('id="cqs-nav-modules"') : html.index("</ul>", html.index('id="cqs-nav-modules"'))]
     assert f'href="{reverse("orgs:tree")}"' in nav
-    assert 'data-module="feedback"' not in nav
+    assert 'data-module="ioc"' not in nav
 
 
 def test_navbar_marks_the_current_module(client):

@@ -15,6 +15,7 @@ POINT = (21.3089, 105.6049)
 NEAR_POINT = (21.30905, 105.60505)  # about 20 m away
 FAR_POINT = (21.2440, 105.7010)  # Phúc Yên, ~12 km away
 OUTSIDE = (10.7769, 106.7009)  # Hồ Chí Minh City
+WORLD_ROLES = {"xu-ly-phan-anh", "lanh-dao", "can-bo-mot-cua", "quan-tri-don-vi"}
 
 
 def build_world(*, with_users: bool = True) -> SimpleNamespace:
@@ -23,7 +24,8 @@ def build_world(*, with_users: bool = True) -> SimpleNamespace:
     from cqs.accounts.tests.factories import CitizenFactory, OfficialFactory, RoleGrantFactory
     from cqs.orgs.tests.factories import OrgUnitFactory, OrgUnitKindFactory
 
-    role_sync(definitions=role_definitions_load())
+    # Only the shipped roles these tests grant (syncing all of them is a third of the world's cost).
+    role_sync(definitions=[d for d in role_definitions_load() if d["code"] in WORLD_ROLES])
     roles = {role.code: role for role in Role.objects.all()}
     province = OrgUnitFactory(
         kind=OrgUnitKindFactory(province=True), name="UBND tỉnh Phú Thọ", identifier="000.00.00.H44"

@@ -21,7 +21,7 @@ NOW = datetime(2026, 3, 16, 9, tzinfo=TZ)
 @pytest.fixture
 def bound(land):
     """HS_NHAN bound to one-stop receipts; HS_TRUC_TUYEN (disaggregated) bound to online receipts,
-    which a single count cannot split; a feedback row whose module does not exist yet."""
+    which a single count cannot split; a feedback row (no report received: zero)."""
     Indicator.objects.filter(code="HS_NHAN").update(source="onestop.received")
     Indicator.objects.filter(code="HS_TRUC_TUYEN").update(source="onestop.received_online")
     feedback = indicator_ensure(code="PAKN_NHAN", name="Số phản ánh, kiến nghị", source="feedback.received")
@@ -51,20 +51,20 @@ def test_given_source_rows_when_filled_then_default_cells_get_the_count_and_a_no
 
     filled = report_fill_from_platform(actor=bound.commune_officer, report=report, now=NOW)
 
-    assert filled == 1
+    assert filled == 2
     value = DataValue.objects.get(report=report, indicator__code="HS_NHAN")
     assert (value.value, value.source) == ("3", ValueSource.PLATFORM)
     assert value.source_note == "Một cửa: 3 hồ sơ tiếp nhận 15/02–14/03/2026"
     assert ReportEvent.objects.filter(report=report, action=ReportAction.FILLED).count() == 1
 
 
-def test_given_a_disaggregated_or_unavailable_source_then_its_cells_stay_empty(bound):
+def test_given_a_disaggregated_source_then_its_cells_stay_empty(bound):
     report = open_report(bound)
 
     report_fill_from_platform(actor=bound.commune_officer, report=report, now=NOW)
 
-    codes = set(DataValue.objects.filter(report=report).values_list("indicator__code", flat=True))
-    assert codes == {"HS_NHAN"}
+    values = dict(DataValue.objects.filter(report=report).values_list("indicator__code", "value"))
+    assert values == {"HS_NHAN": "3", "PAKN_NHAN": "0"}
 
 
 def test_given_a_typed_value_when_filled_then_the_platform_value_replaces_it(bound):

@@ -93,11 +93,42 @@ def test_given_incoming_documents_then_registered_ones_and_those_via_the_axis_ar
     assert value("documents.incoming_axis", land.district) == Decimal(1)
 
 
-def test_feedback_sources_are_listed_but_never_give_a_number(land):
-    for key in ("feedback.received", "feedback.resolved"):
-        assert not SOURCES[key].available
-        assert value(key, land.commune) is None
-        assert "chưa có phân hệ phản ánh, kiến nghị" in SOURCES[key].hint.lower()
+@pytest.fixture
+def feedback(land):
+    """At the commune: two reports received in the window, one answered on time in it, the other
+    open; one received the day before the window and answered in it (late). At the other
+    district's commune: one received in the window."""
+    from cqs.feedback.choices import Status
+    from cqs.feedback.models import Report
+    from cqs.feedback.services import category_save, report_submit
+
+    category = category_save(code="giao-thong", name="Giao thông", unit=land.commune)
+    other = category_save(code="moi-truong", name="Môi trường", unit=land.commune3)
+
+    def report(category, received, answered=None):
+        row, _created = report_submit(
+            category=category, description="Đường hỏng, đề nghị sửa.", address="Thôn Một", now=received
+        )
+        if answered is not None:
+            Report.objects.filter(pk=row.pk).update(status=Status.ANSWERED, answered_at=answered)
+        return row
+
+    report(category, vn(2026, 2, 16, 9), answered=vn(2026, 2, 17, 9))
+    report(category, vn(2026, 3, 14, 16))
+    report(category, vn(2026, 1, 5, 8), answered=vn(2026, 3, 1, 9))
+    report(other, vn(2026, 3, 1, 8))
+
+
+def test_given_feedback_when_counted_then_the_windows_reports_and_answers_count(land, feedback):
+    assert SOURCES["feedback.received"].available
+    assert value("feedback.received", land.commune) == Decimal(2)
+    assert value("feedback.resolved", land.commune) == Decimal(2)
+    assert value("feedback.resolved_on_time", land.commune) == Decimal(1)
+    assert value("feedback.received", land.district) == Decimal(2)
+    assert value("feedback.received", land.province) == Decimal(3)
+    assert value("feedback.received", land.department) == Decimal(0)
+    note = source_note("feedback.received", value=Decimal(2), start=START, end=END)
+    assert note == "Phản ánh, kiến nghị: 2 phản ánh, kiến nghị tiếp nhận 15/02–14/03/2026"
 
 
 def test_the_note_names_the_module_the_count_and_the_window(land):

@@ -80,6 +80,8 @@ bench: install
 	python bench/bench_reporting_rollup.py
 	# The LGSP gateway (bench/bench_lgsp_gateway.py): HAProxy and wrk from Debian, about 3 minutes.
 	-python bench/bench_lgsp_gateway.py
+	# Citizen feedback: Open311 search and the public map with 1,000,000 reports (PostgreSQL).
+	-python bench/bench_feedback.py
 
 # Re-resolve every dependency to the newest allowed version in a scratch virtualenv and pin
 # the result; review the diff of requirements.lock before committing it.

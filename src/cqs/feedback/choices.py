@@ -9,7 +9,7 @@ class Status(models.TextChoices):
     RECEIVED = "received", _("Đã tiếp nhận")
     ACCEPTED = "accepted", _("Đã thụ lý")
     FORWARDED = "forwarded", _("Đã chuyển đơn vị có thẩm quyền")
-    IN_PROGRESS = "in_progress", _("Đang xử lý")
+    IN_PROGRESS = "in_progress", pgettext_lazy("feedback status", "Đang xử lý")
     INFO_REQUESTED = "info_requested", _("Chờ người phản ánh bổ sung thông tin")
     ANSWERED = "answered", _("Đã trả lời")
     PUBLISHED = "published", _("Đã công khai trả lời")

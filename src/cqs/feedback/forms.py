@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqs.core.exceptions import ServiceError
 from cqs.feedback.choices import Datatype, Status, Urgency
@@ -23,6 +25,12 @@ from cqs.orgs.models import OrgUnit
 COMMUNE_KIND = "xa"  # OrgUnitKind.code of communes and wards (xã, phường)
 # A ServiceError's ``field`` (the service's name) → the form's field.
 SERVICE_FIELDS = {"phone": "contact_phone", "email": "contact_email", "lon": "lat"}
+
+
+def _filled(message, **values):
+    """A lazy translation whose placeholders are filled when it is shown: ``lazy % dict`` in a class
+    body would fix the text in the language active at import."""
+    return lazy(lambda: message % values, str)()
 
 
 def _style(form: forms.Form) -> None:
@@ -124,14 +132,17 @@ class ReportForm(StyledForm):
         label=_("Ảnh chụp"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "multiple": True}),
-        help_text=_(
-            "Tối đa %(count)s ảnh JPEG hoặc PNG, mỗi ảnh không quá %(mb)s MB; ảnh được thu nhỏ và "
-            "xóa thông tin vị trí trong tệp."
-        )
-        % {"count": PHOTOS_MAX, "mb": PHOTO_MAX_BYTES // (1024 * 1024)},
+        help_text=_filled(
+            _(
+                "Tối đa %(count)s ảnh JPEG hoặc PNG, mỗi ảnh không quá %(mb)s MB; ảnh được thu nhỏ và "
+                "xóa thông tin vị trí trong tệp."
+            ),
+            count=PHOTOS_MAX,
+            mb=PHOTO_MAX_BYTES // (1024 * 1024),
+        ),
     )
     urgency = forms.ChoiceField(
-        label=_("Mức độ"),
+        label=pgettext_lazy("feedback urgency", "Mức độ"),
         choices=[(Urgency.NORMAL, Urgency.NORMAL.label), (Urgency.URGENT, Urgency.URGENT.label)],
         initial=Urgency.NORMAL,
         widget=forms.RadioSelect,
@@ -253,11 +264,15 @@ class LookupForm(StyledForm):
 
 
 class PublicFilterForm(StyledForm):
-    category = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
+    category = forms.ChoiceField(label=pgettext_lazy("feedback category", "Lĩnh vực"), required=False)
     status = forms.ChoiceField(
-        label=_("Tình trạng"),
+        label=pgettext_lazy("feedback status", "Tình trạng"),
         required=False,
-        choices=[("", _("Tất cả")), ("open", _("Đang xử lý")), ("closed", _("Đã xử lý xong"))],
+        choices=[
+            ("", _("Tất cả")),
+            ("open", pgettext_lazy("feedback status", "Đang xử lý")),
+            ("closed", _("Đã xử lý xong")),
+        ],
     )
     q = forms.CharField(label=_("Tìm theo tiêu đề"), max_length=100, required=False)
 
@@ -278,7 +293,7 @@ class ProvideInfoForm(StyledForm):
         label=_("Thêm ảnh (không bắt buộc)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "multiple": True}),
-        help_text=_("Tối đa %(count)s ảnh JPEG hoặc PNG.") % {"count": PHOTOS_MAX},
+        help_text=_filled(_("Tối đa %(count)s ảnh JPEG hoặc PNG."), count=PHOTOS_MAX),
     )
 
 

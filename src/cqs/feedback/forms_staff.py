@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqs.feedback import selectors
 from cqs.feedback.choices import OPEN_STATUSES, Status, Urgency
@@ -89,13 +90,18 @@ class InboxFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label=_("Mã hoặc tiêu đề"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Trạng thái"), required=False)
     category = CategoryChoiceField(
-        label=_("Lĩnh vực"), required=False, queryset=Category.objects.none(), empty_label=_("Mọi lĩnh vực")
+        label=pgettext_lazy("feedback category", "Lĩnh vực"),
+        required=False,
+        queryset=Category.objects.none(),
+        empty_label=pgettext_lazy("feedback category", "Mọi lĩnh vực"),
     )
     unit = UnitChoiceField(
         label=_("Đơn vị xử lý"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("Mọi đơn vị")
     )
     urgency = forms.ChoiceField(
-        label=_("Mức độ"), required=False, choices=[("", _("Mọi mức độ")), *Urgency.choices]
+        label=pgettext_lazy("feedback urgency", "Mức độ"),
+        required=False,
+        choices=[("", _("Mọi mức độ")), *Urgency.choices],
     )
     overdue = forms.BooleanField(label=_("Chỉ phản ánh quá hạn"), required=False)
     waiting = forms.BooleanField(label=_("Chờ thụ lý (mới tiếp nhận, được chuyển đến)"), required=False)
@@ -291,7 +297,10 @@ class MarkDuplicateForm(ActionForm):
 
 class SplitPartForm(BootstrapMixin, forms.Form):
     category = CategoryChoiceField(
-        label=_("Lĩnh vực"), queryset=Category.objects.none(), required=False, empty_label=_("— Chọn —")
+        label=pgettext_lazy("feedback category", "Lĩnh vực"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("— Chọn —"),
     )
     title = forms.CharField(label=_("Tiêu đề"), max_length=200, required=False)
     description = forms.CharField(
@@ -357,8 +366,10 @@ class SplitForm(ActionForm):
 
 class ReclassifyForm(ActionForm):
     note_label = _("Lý do phân loại lại")
-    category = CategoryChoiceField(label=_("Lĩnh vực"), queryset=Category.objects.none())
-    urgency = forms.ChoiceField(label=_("Mức độ"), choices=Urgency.choices)
+    category = CategoryChoiceField(
+        label=pgettext_lazy("feedback category", "Lĩnh vực"), queryset=Category.objects.none()
+    )
+    urgency = forms.ChoiceField(label=pgettext_lazy("feedback urgency", "Mức độ"), choices=Urgency.choices)
     area = UnitChoiceField(
         label=_("Xã, phường nơi xảy ra"),
         queryset=OrgUnit.objects.none(),

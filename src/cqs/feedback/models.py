@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cqs.accounts.permissions import RestrictedQuerySet
 from cqs.feedback.choices import Channel, Datatype, Resolution, Status, TimeUnit, Urgency
@@ -33,13 +34,13 @@ validate_code = RegexValidator(
 
 class Category(models.Model):
     code = models.CharField(
-        _("mã lĩnh vực"),
+        pgettext_lazy("feedback category", "mã lĩnh vực"),
         max_length=40,
         unique=True,
         validators=[validate_code],
         help_text=_("Mã dịch vụ Open311 (service_code), ví dụ ha-tang-giao-thong."),
     )
-    name = models.CharField(_("tên lĩnh vực"), max_length=200)
+    name = models.CharField(pgettext_lazy("feedback category", "tên lĩnh vực"), max_length=200)
     description = models.TextField(_("mô tả"), blank=True)
     parent = models.ForeignKey(
         "self",
@@ -89,7 +90,9 @@ class CategoryDeadline(models.Model):
     """The handling time of a category at one urgency level (the law's deadlines are data)."""
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="deadlines")
-    urgency = models.CharField(_("mức độ"), max_length=10, choices=Urgency.choices)
+    urgency = models.CharField(
+        pgettext_lazy("feedback urgency", "mức độ"), max_length=10, choices=Urgency.choices
+    )
     amount = models.PositiveSmallIntegerField(
         _("thời hạn"), validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
@@ -142,7 +145,7 @@ class RoutingRule(models.Model):
     name = models.CharField(_("tên quy tắc"), max_length=200)
     category = models.ForeignKey(
         Category,
-        verbose_name=_("lĩnh vực"),
+        verbose_name=pgettext_lazy("feedback category", "lĩnh vực"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -191,10 +194,17 @@ class Report(models.Model):
     access_token = models.CharField(max_length=64, editable=False)
     # The one-time token of the form (or an Idempotency-Key): a second submission returns the first.
     client_token = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
-    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT)
-    urgency = models.CharField(_("mức độ"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    category = models.ForeignKey(
+        Category, verbose_name=pgettext_lazy("feedback category", "lĩnh vực"), on_delete=models.PROTECT
+    )
+    urgency = models.CharField(
+        pgettext_lazy("feedback urgency", "mức độ"),
+        max_length=10,
+        choices=Urgency.choices,
+        default=Urgency.NORMAL,
+    )
     title = models.CharField(_("tiêu đề"), max_length=200)
-    description = models.TextField(_("nội dung"), max_length=4000)
+    description = models.TextField(pgettext_lazy("feedback", "nội dung"), max_length=4000)
     attributes = models.JSONField(_("thông tin bổ sung"), default=dict, blank=True)
     # WGS 84. Indexed together with the time for the Open311 bounding-box search.
     lat = models.FloatField(_("vĩ độ"), null=True, blank=True)
@@ -280,6 +290,9 @@ class Report(models.Model):
             models.Index(fields=["category", "status"], name="feedback_report_cat_status"),
             models.Index(fields=["is_public", "submitted_at"], name="feedback_report_public_time"),
             models.Index(fields=["lat", "lon"], name="feedback_report_point"),
+            # Open311 search (a time window and a box) and the public map (newest first in a box):
+            # the box is checked inside the index, in time order (bench/bench_feedback.py).
+            models.Index(fields=["submitted_at", "lat", "lon"], name="feedback_report_time_point"),
             models.Index(fields=["updated_at"], name="feedback_report_updated"),
         ]
         constraints = [
@@ -388,10 +401,10 @@ class SatisfactionResponse(models.Model):
 
 class AnswerTemplate(models.Model):
     title = models.CharField(_("tên mẫu"), max_length=200)
-    body = models.TextField(_("nội dung"))
+    body = models.TextField(pgettext_lazy("feedback", "nội dung"))
     category = models.ForeignKey(
         Category,
-        verbose_name=_("lĩnh vực"),
+        verbose_name=pgettext_lazy("feedback category", "lĩnh vực"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,

@@ -13,10 +13,11 @@ import re
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\d)(?:\(\+?84\)|\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
+# One pass instead of three (the public lists mask thousands of texts per page): at each position
+# an e-mail is tried first, then a phone number, then an ID number.
+_PERSONAL = re.compile("|".join(f"(?:{p.pattern})" for p in (_EMAIL, _PHONE, _ID_NUMBER)))
 MASK = "***"
 
 
 def mask_personal(text: str) -> str:
-    text = _EMAIL.sub(MASK, text or "")
-    text = _PHONE.sub(MASK, text)
-    return _ID_NUMBER.sub(MASK, text)
+    return _PERSONAL.sub(MASK, text or "")

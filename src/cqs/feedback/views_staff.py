@@ -21,7 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from cqs.accounts.permissions import grant_paths_prime, has_unit_permission, units_in_scope
@@ -50,7 +50,7 @@ FOLDED_ACTIONS = frozenset(
 EXTRA_EVENT_LABELS = {
     "submit": gettext_lazy("Gửi phản ánh"),
     "split_from": gettext_lazy("Tách từ phản ánh khác"),
-    "survey": gettext_lazy("Đánh giá mức độ hài lòng"),
+    "survey": pgettext_lazy("feedback event", "Đánh giá mức độ hài lòng"),
 }
 REPORTER_STEPS = frozenset({"submit", "provide_info", "survey", "reopen"})
 # ServiceError.field → the form field that shows it, where the names differ.

@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import numberformat, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from cqs.core.exceptions import Forbidden, ServiceError
@@ -42,8 +42,8 @@ COLUMNS = [
     (gettext_lazy("Đã trả lời"), "answered", gettext_lazy("Tổng số")),
     (gettext_lazy("Đã trả lời"), "answered_on_time", gettext_lazy("Đúng hạn")),
     (gettext_lazy("Đã trả lời"), "answered_late", gettext_lazy("Quá hạn")),
-    (gettext_lazy("Đang xử lý"), "open_now", gettext_lazy("Tổng số")),
-    (gettext_lazy("Đang xử lý"), "overdue_now", gettext_lazy("Quá hạn")),
+    (pgettext_lazy("feedback status", "Đang xử lý"), "open_now", gettext_lazy("Tổng số")),
+    (pgettext_lazy("feedback status", "Đang xử lý"), "overdue_now", gettext_lazy("Quá hạn")),
     (gettext_lazy("Kết thúc khác"), "rejected", gettext_lazy("Không thụ lý")),
     (gettext_lazy("Kết thúc khác"), "transferred", gettext_lazy("Chuyển cơ quan ngoài")),
     (gettext_lazy("Kết thúc khác"), "duplicates", gettext_lazy("Trùng")),
@@ -95,7 +95,9 @@ class StatsFilterForm(forms.Form):
     date_from = forms.DateField(label=gettext_lazy("Từ ngày"), required=False)
     date_to = forms.DateField(label=gettext_lazy("Đến ngày"), required=False)
     unit = forms.IntegerField(label=gettext_lazy("Đơn vị"), min_value=1, required=False)
-    category = forms.IntegerField(label=gettext_lazy("Lĩnh vực"), min_value=1, required=False)
+    category = forms.IntegerField(
+        label=pgettext_lazy("feedback category", "Lĩnh vực"), min_value=1, required=False
+    )
 
     def __init__(self, data=None, *args, **kwargs):
         # The query names are "from" and "to" (Python keywords, hence the field names).
@@ -403,7 +405,7 @@ def stats_workbook(report: stats.StatsReport) -> bytes:
     moment = timezone.localtime(report.as_at)
     sheet.append([_("Tình trạng xử lý tính tại %(moment)s") % {"moment": f"{moment:%d/%m/%Y %H:%M}"}])
     _table(sheet, _("Theo đơn vị"), [*report.rows, report.total], bold, _("Đơn vị"))
-    _table(sheet, _("Theo lĩnh vực"), report.categories, bold, _("Lĩnh vực"))
+    _table(sheet, _("Theo lĩnh vực"), report.categories, bold, pgettext("feedback category", "Lĩnh vực"))
     sheet.column_dimensions["A"].width = 40
 
     formulas = book.create_sheet(_("Công thức"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cqs.accounts.permissions import has_unit_permission
 from cqs.core.exceptions import Conflict, Forbidden, ServiceError
@@ -45,7 +45,12 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("accept", gettext_lazy("Thụ lý"), _WAITING, S.ACCEPTED, (RECEIVE,)),
         # Refusal (not a matter for feedback, abusive, no content), with the reason told.
         Transition(
-            "reject", gettext_lazy("Không thụ lý"), (S.RECEIVED, S.FORWARDED), S.REJECTED, (RECEIVE,), True
+            "reject",
+            pgettext_lazy("feedback action", "Không thụ lý"),
+            (S.RECEIVED, S.FORWARDED),
+            S.REJECTED,
+            (RECEIVE,),
+            True,
         ),
         # Decree 20/2008 Art. 9: forward to the competent unit inside the platform (5 working days).
         Transition(

@@ -14,6 +14,7 @@ LOADERS = (
     "cqs.documents.demo",
     "cqs.reporting.demo",
     "cqs.lgsp.demo",
+    "cqs.feedback.demo",
 )
 DEMO_PASSWORD = "demo-cqs-2026"  # noqa: S105 - published demo password, printed on purpose
 

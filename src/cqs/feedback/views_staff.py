@@ -196,6 +196,11 @@ def _detail_context(request, report: Report, *, failed=None, error: ServiceError
     nearby = selectors.nearby_open(
         category=report.category, lat=report.lat, lon=report.lon, exclude_pk=report.pk
     )
+    # Only reports of units the official may see (another unit's report is not theirs to read).
+    visible = set(
+        selectors.staff_reports(user).filter(pk__in=[r.pk for r, _d in nearby]).values_list("pk", flat=True)
+    )
+    nearby = [(r, distance) for r, distance in nearby if r.pk in visible]
     return {
         "report": report,
         "forms": forms,

@@ -570,3 +570,16 @@ def test_a_leader_without_handling_rights_cannot_add_photos(client, world):
     )
     assert not ReportPhoto.objects.exists()
     assert ReportEvent.objects.filter(report=report).count() == 1
+
+
+def test_nearby_lists_only_reports_the_official_may_see(client, world):
+    # given: a report in commune A and one 20 m away filed for commune B (routed there)
+    mine = submit(world)
+    theirs = submit(world, area=world.commune_b, lat=NEAR_POINT[0], lon=NEAR_POINT[1], title="Ổ gà bên kia")
+    assert theirs.unit == world.commune_b
+
+    # when A's handler opens A's report, B's is not suggested; the province's handler sees both
+    client.force_login(world.handler_a)
+    assert theirs.code not in client.get(detail_url(mine)).content.decode()
+    client.force_login(world.province_handler)
+    assert theirs.code in client.get(detail_url(mine)).content.decode()

@@ -54,20 +54,38 @@
     return box;
   }
 
+  var markers = {}; // code → marker: a reload keeps the markers still in view (and an open popup)
+
   function show(data) {
-    layer.clearLayers();
+    var seen = {};
     data.features.forEach(function (feature) {
+      var code = feature.properties.code;
       var c = feature.geometry.coordinates;
-      var open = feature.properties.open;
+      var style = { fillColor: feature.properties.open ? "#fd7e14" : "#198754" };
+      seen[code] = true;
+      if (markers[code]) {
+        markers[code].setStyle(style);
+        if (!markers[code].isPopupOpen()) {
+          markers[code].setPopupContent(popup(feature.properties));
+        }
+        return;
+      }
       var marker = L.circleMarker([c[1], c[0]], {
         radius: 8,
         weight: 2,
         color: "#ffffff",
-        fillColor: open ? "#fd7e14" : "#198754",
+        fillColor: style.fillColor,
         fillOpacity: 0.9,
       });
       marker.bindPopup(popup(feature.properties));
+      markers[code] = marker;
       layer.addLayer(marker);
+    });
+    Object.keys(markers).forEach(function (code) {
+      if (!seen[code]) {
+        layer.removeLayer(markers[code]);
+        delete markers[code];
+      }
     });
     if (MAX_FEATURES_NOTE) {
       MAX_FEATURES_NOTE.hidden = !data.truncated;

@@ -9,7 +9,9 @@ the public key.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +26,10 @@ ALGORITHM = "ES256"
 AUDIENCE = "lgsp"
 KEY_FILE = "jwt-signing-key.pem"
 CERT_FILE = "jwt-signing-cert.pem"
+LOCK_FILE = "jwt-signing-key.lock"
+# Threads of one process (a request and the background publisher), then processes (web, worker,
+# gateway): one creator at a time, and the others read what it made.
+_create_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -53,24 +59,42 @@ def _create(directory: Path) -> None:
         .not_valid_after(now + dt.timedelta(days=3650))
         .sign(key, hashes.SHA256())
     )
-    key_path = directory / KEY_FILE
-    tmp = key_path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _write(directory / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    _write(
+        directory / KEY_FILE,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
+
+
+def _write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``path`` whole or not at all, through a temporary file of this writer."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-    (directory / CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    os.replace(tmp, key_path)
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _ensure(directory: Path) -> None:
+    """Create the key and its certificate unless both exist, under a thread and a file lock, so
+    that two first users never make two keys (and a certificate that does not match the key)."""
+    if (directory / KEY_FILE).exists() and (directory / CERT_FILE).exists():
+        return
+    with _create_lock, open(directory / LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if not ((directory / KEY_FILE).exists() and (directory / CERT_FILE).exists()):
+                _create(directory)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @cache
 def _load(directory: str) -> SigningKey:
     path = Path(directory)
-    if not (path / KEY_FILE).exists() or not (path / CERT_FILE).exists():
-        _create(path)
+    _ensure(path)
     private_pem = (path / KEY_FILE).read_bytes()
     key = serialization.load_pem_private_key(private_pem, password=None)
     public_pem = (

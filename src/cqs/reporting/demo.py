@@ -831,7 +831,8 @@ def _write(regime: Regime, batch: Batch) -> tuple[int, int]:
     ReportEvent.objects.bulk_create(events, batch_size=1000)
     # ``at`` is set to the current time on insert; the history happened earlier: one UPDATE per
     # action copies the moment from the report (created two days before it was sent).
-    report = Report.objects.filter(pk=OuterRef("report_id"))
+    # No ordering: the default one would join period and regime into every correlated subquery.
+    report = Report.objects.filter(pk=OuterRef("report_id")).order_by()
     mine = ReportEvent.objects.filter(report__regime=regime)
     moments = {
         ReportAction.SUBMITTED: report.values("submitted_at"),

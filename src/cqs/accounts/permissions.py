@@ -39,6 +39,22 @@ def granted_unit_paths(user, app_label: str, codename: str) -> list[str]:
     return cache[key]
 
 
+def top_granted_paths(user, app_label: str, codename: str) -> list[str] | None:
+    """The paths of the highest units where ``user`` holds ``app_label.codename`` (a grant below
+    another is left out); None means every unit (a superuser), [] none."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    paths = sorted(set(granted_unit_paths(user, app_label, codename)))
+    return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+
+
+def paths_under(roots: list[str]) -> models.Q:
+    """Units in the subtrees of ``roots`` (OrgUnit paths); nothing for an empty list."""
+    return reduce(or_, (models.Q(path__startswith=p) for p in roots)) if roots else models.Q(pk__in=[])
+
+
 def grant_paths_prime(user, app_label: str) -> None:
     """Load, in one query, the unit paths of every permission of ``app_label`` the user holds,
     so that later checks of several permissions (the buttons of a page) ask nothing more."""

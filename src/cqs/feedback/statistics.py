@@ -27,15 +27,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
-from operator import or_
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cqs.accounts.permissions import granted_unit_paths
+from cqs.accounts.permissions import paths_under, top_granted_paths
 from cqs.core.exceptions import Forbidden, ServiceError
 from cqs.feedback.choices import OPEN_STATUSES, Status
 from cqs.feedback.models import Category, Report, ReportEvent, SatisfactionResponse
@@ -264,12 +262,7 @@ def _aggregates(conditions: dict[str, Q]) -> dict:
 
 def _top_paths(user) -> list[str] | None:
     """The paths of the highest units whose statistics the user may view; None means everything."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return []
-    if user.is_superuser:
-        return None
-    paths = sorted(set(granted_unit_paths(user, *STATS_PERMISSION)))
-    return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return top_granted_paths(user, *STATS_PERMISSION)
 
 
 def may_view_statistics(user) -> bool:
@@ -290,7 +283,7 @@ def _roots(user, unit: OrgUnit | None) -> list[str] | None:
 
 
 def _under(roots: list[str]) -> Q:
-    return reduce(or_, (Q(path__startswith=p) for p in roots)) if roots else Q(pk__in=[])
+    return paths_under(roots)
 
 
 def _unit_ids(roots: list[str] | None) -> list[int] | None:

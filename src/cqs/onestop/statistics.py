@@ -16,15 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
-from operator import or_
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cqs.accounts.permissions import granted_unit_paths
+from cqs.accounts.permissions import paths_under, top_granted_paths
 from cqs.core.exceptions import Forbidden, ServiceError
 from cqs.onestop.choices import Channel, DossierStatus, OnlineLevel
 from cqs.onestop.models import Dossier
@@ -279,12 +277,7 @@ def _as_at(end: datetime, now: datetime | None) -> datetime:
 
 def _top_paths(user) -> list[str] | None:
     """The paths of the highest units the user may view dossiers of; None means everything."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return []
-    if user.is_superuser:
-        return None
-    paths = sorted(set(granted_unit_paths(user, "onestop", "view_dossier")))
-    return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return top_granted_paths(user, "onestop", "view_dossier")
 
 
 def may_view_statistics(user) -> bool:
@@ -308,7 +301,7 @@ def _roots(user, unit: OrgUnit | None) -> list[str] | None:
 
 
 def _under(roots: list[str]) -> Q:
-    return reduce(or_, (Q(path__startswith=p) for p in roots)) if roots else Q(pk__in=[])
+    return paths_under(roots)
 
 
 def _received_under(roots: list[str] | None, unit_ids: list[int] | None = None) -> Q | None:

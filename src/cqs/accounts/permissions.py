@@ -55,6 +55,49 @@ def paths_under(roots: list[str]) -> models.Q:
     return reduce(or_, (models.Q(path__startswith=p) for p in roots)) if roots else models.Q(pk__in=[])
 
 
+def stats_rows_of_units(roots: list[str] | None, unit):
+    """The rows of a per-unit statistics table: ``(units, row_units, row_key, parents)``.
+
+    ``units`` are the units under ``roots`` (dicts: pk, path, name, parent_id, validity);
+    ``row_units`` the rows (``unit``'s children, else the roots: the tree's tops for None);
+    ``row_key(path)`` the row a unit's figures roll up into ("self" for ``unit`` itself, None
+    outside every row); ``parents`` the ids that have children (rows that drill down).
+    """
+    from cqs.orgs.models import OrgUnit
+
+    units_qs = OrgUnit.objects.all() if roots is None else OrgUnit.objects.filter(paths_under(roots))
+    units = list(
+        units_qs.order_by("kind__rank", "name", "pk").values(
+            "pk", "path", "name", "parent_id", "valid_from", "valid_to"
+        )
+    )
+    by_path = {u["path"]: u for u in units}
+    if unit is not None:
+        row_units = [u for u in units if u["parent_id"] == unit.pk]
+        parent_path = unit.path
+
+        def row_key(path: str):
+            rest = path[len(parent_path) :]
+            return int(rest.split("/", 1)[0]) if rest else "self"
+
+    else:
+        row_units = (
+            [u for u in units if u["parent_id"] is None] if roots is None else [by_path[p] for p in roots]
+        )
+        top_ids = {u["path"]: u["pk"] for u in row_units}
+
+        def row_key(path: str):
+            parts = path.strip("/").split("/")
+            for i in range(1, len(parts) + 1):
+                prefix = "/" + "/".join(parts[:i]) + "/"
+                if prefix in top_ids:
+                    return top_ids[prefix]
+            return None
+
+    parents = {u["parent_id"] for u in units}
+    return units, row_units, row_key, parents
+
+
 def grant_paths_prime(user, app_label: str) -> None:
     """Load, in one query, the unit paths of every permission of ``app_label`` the user holds,
     so that later checks of several permissions (the buttons of a page) ask nothing more."""

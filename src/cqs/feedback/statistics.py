@@ -33,7 +33,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cqs.accounts.permissions import paths_under, top_granted_paths
+from cqs.accounts.permissions import paths_under, stats_rows_of_units, top_granted_paths
 from cqs.core.exceptions import Forbidden, ServiceError
 from cqs.feedback.choices import OPEN_STATUSES, Status
 from cqs.feedback.models import Category, Report, ReportEvent, SatisfactionResponse
@@ -347,36 +347,7 @@ def feedback_statistics(
     if roots == []:
         return report
 
-    units_qs = OrgUnit.objects.all() if roots is None else OrgUnit.objects.filter(_under(roots))
-    units = list(
-        units_qs.order_by("kind__rank", "name", "pk").values(
-            "pk", "path", "name", "parent_id", "valid_from", "valid_to"
-        )
-    )
-    by_path = {u["path"]: u for u in units}
-    if unit is not None:
-        row_units = [u for u in units if u["parent_id"] == unit.pk]
-        parent_path = unit.path
-
-        def row_key(path: str):
-            rest = path[len(parent_path) :]
-            return int(rest.split("/", 1)[0]) if rest else "self"
-
-    else:
-        row_units = (
-            [u for u in units if u["parent_id"] is None] if roots is None else [by_path[p] for p in roots]
-        )
-        top_ids = {u["path"]: u["pk"] for u in row_units}
-
-        def row_key(path: str):
-            parts = path.strip("/").split("/")
-            for i in range(1, len(parts) + 1):
-                prefix = "/" + "/".join(parts[:i]) + "/"
-                if prefix in top_ids:
-                    return top_ids[prefix]
-            return None
-
-    parents = {u["parent_id"] for u in units}
+    units, row_units, row_key, parents = stats_rows_of_units(roots, unit)
     rows: dict = {
         u["pk"]: StatsRow(key=u["pk"], name=u["name"], has_children=u["pk"] in parents) for u in row_units
     }

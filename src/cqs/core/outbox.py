@@ -14,6 +14,7 @@ on SQLite, hold the single database write lock for every user; a worker that die
 leaves its messages due again when the lease expires.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,14 @@ def backoff(attempts: int) -> timedelta:
     """Delay before the next try after ``attempts`` failed tries: 30 s, 1 min, 2 min… capped at 1 h."""
     exponent = max(attempts - 1, 0)
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** min(exponent, 20), BACKOFF_CAP_SECONDS))
+
+
+def email_message_id(message: OutboxMessage, *, source: str) -> str:
+    """The same Message-ID on every try of one outbox e-mail, unique to this site (``source``
+    names the module: ``<cqs.onestop.…@domain>``), so a mail system that drops repeats shows one."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "cqs.invalid"
+    digest = hashlib.sha256(f"{settings.CQS_SITE_URL}|{message.dedup_key}".encode()).hexdigest()[:24]
+    return f"<cqs.{source}.{digest}@{domain}>"
 
 
 def outbox_enqueue(*, topic: str, payload: dict, dedup_key: str) -> OutboxMessage:

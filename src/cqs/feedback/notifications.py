@@ -10,7 +10,6 @@ nowhere else (not into errors, not into logs).
 
 from __future__ import annotations
 
-import hashlib
 import smtplib
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cqs.core.models import OutboxMessage
-from cqs.core.outbox import DeliveryError, register_handler
+from cqs.core.outbox import DeliveryError, email_message_id, register_handler
 from cqs.core.sms import sms_send
 from cqs.feedback.choices import Status
 from cqs.feedback.models import Report, ReportEvent
@@ -39,9 +38,7 @@ def reporter_url(report: Report) -> str:
 
 
 def _message_id(message: OutboxMessage) -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "cqs.invalid"
-    digest = hashlib.sha256(f"{settings.CQS_SITE_URL}|{message.dedup_key}".encode()).hexdigest()[:24]
-    return f"<cqs.feedback.{digest}@{domain}>"
+    return email_message_id(message, source="feedback")
 
 
 def _load(message: OutboxMessage) -> tuple[ReportEvent | None, Report | None]:

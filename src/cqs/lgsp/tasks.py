@@ -15,7 +15,6 @@ so nothing needs cron:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import smtplib
 from datetime import date, datetime, timedelta
@@ -30,7 +29,7 @@ from django_tasks import task
 
 from cqs.audit.services import audit_record
 from cqs.core.models import OutboxMessage
-from cqs.core.outbox import DeliveryError, outbox_enqueue, register_handler
+from cqs.core.outbox import DeliveryError, email_message_id, outbox_enqueue, register_handler
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +112,7 @@ def operator_emails() -> list[str]:
 
 
 def _message_id(message: OutboxMessage) -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "cqs.invalid"
-    digest = hashlib.sha256(f"{settings.CQS_SITE_URL}|{message.dedup_key}".encode()).hexdigest()[:24]
-    return f"<cqs.lgsp.{digest}@{domain}>"
+    return email_message_id(message, source="lgsp")
 
 
 def escalation_subject(request) -> str:

@@ -16,17 +16,15 @@ into logs. No CCCD is ever written into a notification.
 
 from __future__ import annotations
 
-import hashlib
 import smtplib
 from datetime import datetime
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cqs.core.models import OutboxMessage
-from cqs.core.outbox import DeliveryError, register_handler
+from cqs.core.outbox import DeliveryError, email_message_id, register_handler
 from cqs.core.sms import sms_send
 from cqs.onestop.choices import DossierStatus
 from cqs.onestop.models import DossierEvent
@@ -118,10 +116,7 @@ def sms_text(event: DossierEvent) -> str:
 
 
 def _message_id(message: OutboxMessage) -> str:
-    """The same Message-ID on every try of one notification, unique to this site."""
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "cqs.invalid"
-    digest = hashlib.sha256(f"{settings.CQS_SITE_URL}|{message.dedup_key}".encode()).hexdigest()[:24]
-    return f"<cqs.onestop.{digest}@{domain}>"
+    return email_message_id(message, source="onestop")
 
 
 @register_handler("onestop.notify.email")

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cqs.reporting",
     "cqs.lgsp",
     "cqs.feedback",
+    "cqs.ioc",
 ]
 
 MIDDLEWARE = [

@@ -446,24 +446,29 @@ def feedback_statistics_reports(
 # --- for other modules (reporting, the IOC) --------------------------------------------------
 
 
-def feedback_counts(*, unit: OrgUnit, start: date, end: date, now: datetime | None = None) -> dict[str, int]:
-    """The figures of ``unit``'s subtree for the reports received from ``start`` to ``end``
-    (dates, inclusive, Vietnam time), as in ``feedback_statistics``, plus ``answered_in_period``:
-    answered between those dates whenever received. No permission check: the caller has done it."""
+def feedback_counts_by_unit(
+    *, start: date, end: date, now: datetime | None = None, unit: OrgUnit | None = None
+) -> dict[int, dict[str, int]]:
+    """The figures of ``feedback_counts`` for each handling unit with reports (its own reports,
+    not its subtree), under ``unit`` when given. No permission check: the caller has done it."""
     begin, finish = period_bounds(start, end)
     conditions = bucket_conditions(start=begin, end=finish, as_at=now or timezone.now())
     aggregates = _aggregates(conditions) | {
         "answered_in_period": Count("pk", filter=conditions["answered_in_period"])
     }
-    reports = _with_rating(
-        Report.objects.filter(unit__path__startswith=unit.path).filter(
-            conditions["received"] | conditions["answered_in_period"]
-        )
-    )
-    # Grouped by unit and summed here: a plain aggregate() over the survey subquery and the
-    # forward EXISTS would be wrapped in a subquery that loses the outer reference.
-    totals = dict.fromkeys(aggregates, 0)
-    for counts in reports.order_by().values("unit_id").annotate(**aggregates):
-        for name in aggregates:
-            totals[name] += counts[name] or 0
-    return totals
+    reports = Report.objects.filter(conditions["received"] | conditions["answered_in_period"])
+    if unit is not None:
+        reports = reports.filter(unit__path__startswith=unit.path)
+    # Grouped by unit: a plain aggregate() over the survey subquery and the forward EXISTS would
+    # be wrapped in a subquery that loses the outer reference.
+    rows = _with_rating(reports).order_by().values("unit_id").annotate(**aggregates)
+    return {row.pop("unit_id"): {name: row[name] or 0 for name in aggregates} for row in rows}
+
+
+def feedback_counts(*, unit: OrgUnit, start: date, end: date, now: datetime | None = None) -> dict[str, int]:
+    """The figures of ``unit``'s subtree for the reports received from ``start`` to ``end``
+    (dates, inclusive, Vietnam time), as in ``feedback_statistics``, plus ``answered_in_period``:
+    answered between those dates whenever received. No permission check: the caller has done it."""
+    per_unit = feedback_counts_by_unit(start=start, end=end, now=now, unit=unit)
+    names = [*COUNT_FIELDS, "rating_sum", "answered_in_period"]
+    return {name: sum(counts[name] for counts in per_unit.values()) for name in names}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cqs.accounts.permissions import granted_unit_paths, has_unit_permission, restrict_queryset
@@ -25,6 +25,7 @@ from cqs.lgsp.models import (
     Member,
     Service,
     Subsystem,
+    UsageDaily,
 )
 
 SERVICE_RELATED = ("subsystem__member",)
@@ -274,3 +275,44 @@ def generation_failures_since(generation: GatewayGeneration | None) -> QuerySet[
     if generation is not None:
         failed = failed.filter(number__gt=generation.number)
     return failed
+
+
+# --- for other modules (the IOC) -------------------------------------------------------------
+
+
+def usage_counts_by_unit(*, date_from: date, date_to: date) -> dict[str, dict[int, int]]:
+    """Calls through the gateway per providing unit (the unit of the service's member), dates
+    inclusive: ``calls`` and ``errors`` (answers 5xx, the gateway's or the provider's)."""
+    members = {
+        f"{instance}/{member_class}/{code}": unit_id
+        for instance, member_class, code, unit_id in Member.objects.filter(unit__isnull=False).values_list(
+            "instance", "member_class", "code", "unit_id"
+        )
+    }
+    rows = (
+        UsageDaily.objects.filter(day__gte=date_from, day__lte=date_to)
+        .order_by()
+        .values("service")
+        .annotate(all_calls=Sum("calls"), error_calls=Sum("calls", filter=Q(status__gte=500)))
+    )
+    result: dict[str, dict[int, int]] = {"calls": {}, "errors": {}}
+    for row in rows:
+        unit_id = members.get("/".join(row["service"].split("/")[:3]))
+        if unit_id is None:
+            continue
+        for name, column in (("calls", "all_calls"), ("errors", "error_calls")):
+            if row[column]:
+                result[name][unit_id] = result[name].get(unit_id, 0) + row[column]
+    return result
+
+
+def services_published_by_unit() -> dict[int, int]:
+    """Published services of active subsystems per providing unit, now (no history is kept)."""
+    rows = (
+        services_published()
+        .filter(subsystem__member__unit__isnull=False)
+        .order_by()
+        .values("subsystem__member__unit_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["subsystem__member__unit_id"]: row["n"] for row in rows}

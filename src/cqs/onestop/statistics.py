@@ -442,3 +442,40 @@ def dossier_register(*, user, date_from: date, date_to: date, unit: OrgUnit | No
     if (scope := _received_under(_roots(user, unit))) is not None:
         dossiers = dossiers.filter(scope)
     return dossiers.select_related("procedure", "version", "unit").order_by("received_at", "pk")
+
+
+# --- for other modules (the IOC) -------------------------------------------------------------
+
+
+def dossier_counts_by_unit(
+    *, date_from: date, date_to: date, buckets: tuple[str, ...], now: datetime | None = None
+) -> dict[str, dict[int, int]]:
+    """Each bucket's count per receiving unit (its own dossiers, not its subtree) for the period,
+    with the conditions of the statistics page. No permission check: the caller has done it."""
+    start, end = period_bounds(date_from, date_to)
+    conditions = bucket_conditions(start=start, end=end, as_at=_as_at(end, now))
+    aggregates = {name: Count("pk", filter=conditions[name]) for name in buckets}
+    rows = Dossier.objects.filter(_relevant(start=start, end=end)).order_by().values("unit_id")
+    result: dict[str, dict[int, int]] = {name: {} for name in buckets}
+    for row in rows.annotate(**aggregates):
+        for name in buckets:
+            if row[name]:
+                result[name][row["unit_id"]] = row[name]
+    return result
+
+
+def procedure_counts_by_unit(*, on: date) -> dict[str, dict[int, int]]:
+    """Per implementing unit, the procedures whose version in force on ``on`` exists (``all``) and
+    is offered fully online (``full_online``, Decree 42/2022 Art. 11)."""
+    from cqs.onestop.models import Procedure, ProcedureVersion
+
+    levels = dict(ProcedureVersion.objects.as_of(on).order_by().values_list("procedure_id", "online_level"))
+    result: dict[str, dict[int, int]] = {"all": {}, "full_online": {}}
+    pairs = Procedure.units.through.objects.filter(procedure_id__in=levels).values_list(
+        "procedure_id", "orgunit_id"
+    )
+    for procedure_id, unit_id in pairs:
+        result["all"][unit_id] = result["all"].get(unit_id, 0) + 1
+        if levels[procedure_id] == OnlineLevel.FULL:
+            result["full_online"][unit_id] = result["full_online"].get(unit_id, 0) + 1
+    return result

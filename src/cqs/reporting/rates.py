@@ -236,3 +236,38 @@ def reporting_rates(
                 subtree[(ancestor, iso)].add(one)
     result._subtree, result._own = dict(subtree), dict(own)
     return result
+
+
+# --- for other modules (the IOC) -------------------------------------------------------------
+
+
+def report_counts_by_unit(*, date_from: date, date_to: date, as_of: date, today: date | None = None) -> dict:
+    """Periodic reports of every regime whose period ends between ``date_from`` and ``date_to``
+    and whose deadline has passed on ``today``, per unit of the tree on ``as_of`` (its own report
+    and those of the units it succeeded): ``expected``, ``sent`` through the system and
+    ``sent_on_time``. A report not due yet counts nowhere."""
+    from cqs.reporting.periods import periods_between
+    from cqs.reporting.selectors import regime_version_on
+
+    today = today or timezone.localdate()
+    roots = OrgUnit.objects.as_of(as_of).filter(parent__isnull=True)
+    result: dict[str, dict[int, int]] = {"expected": {}, "sent": {}, "sent_on_time": {}}
+    for regime in Regime.objects.order_by("pk"):
+        version = regime_version_on(regime, date_to) or regime_version_on(regime, date_from)
+        if version is None:
+            continue
+        periods = [spec.iso for spec in periods_between(version.period_type, date_from, date_to)]
+        if not periods:
+            continue
+        for root in roots:
+            rates = reporting_rates(regime=regime, periods=periods, root=root, as_of=as_of, today=today)
+            for unit_id in rates.tree.units:
+                row = rates.own_total(unit_id)
+                for name, count in (
+                    ("expected", row.expected - row.not_due),
+                    ("sent", row.actual),
+                    ("sent_on_time", row.actual_on_time),
+                ):
+                    if count:
+                        result[name][unit_id] = result[name].get(unit_id, 0) + count
+    return result

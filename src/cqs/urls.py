@@ -16,6 +16,7 @@ api_v1 = [
     path("reporting/", include("cqs.reporting.api.urls")),
     path("lgsp/", include("cqs.lgsp.api.urls")),
     path("feedback/", include("cqs.feedback.api.urls")),
+    path("ioc/", include("cqs.ioc.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("lgsp/meta/", include("cqs.lgsp.urls_meta")),
     path("lgsp/", include("cqs.lgsp.urls")),
     path("phan-anh/", include("cqs.feedback.urls")),
+    path("ioc/", include("cqs.ioc.urls")),
     # Open311 GeoReport v2 (docs/feedback.md#open311): apps and other cities' tools point here.
     path("open311/v2/", include("cqs.feedback.open311.urls")),
     # DHIS2-compatible Web API (docs/reporting-dhis2.md): existing DHIS2 clients point here.

@@ -432,3 +432,24 @@ class AssessmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.action}"
+
+
+# --- the map ----------------------------------------------------------------------------------
+
+
+class UnitLocation(models.Model):
+    """Where a unit's marker goes on the dashboard map, until the GIS module loads boundaries."""
+
+    unit = models.OneToOneField(
+        "orgs.OrgUnit", verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="ioc_location"
+    )
+    lat = models.DecimalField(_("vĩ độ"), max_digits=9, decimal_places=6)
+    lon = models.DecimalField(_("kinh độ"), max_digits=9, decimal_places=6)
+    source = models.CharField(_("nguồn"), max_length=300)
+
+    class Meta:
+        verbose_name = _("vị trí đơn vị trên bản đồ")
+        verbose_name_plural = _("vị trí đơn vị trên bản đồ")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.lat}, {self.lon}"

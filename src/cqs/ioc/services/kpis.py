@@ -390,3 +390,18 @@ def kpi_definitions_load(*, document: dict | None = None, actor=None) -> int:
 
 def _decimal(text) -> Decimal | None:
     return None if text in (None, "") else Decimal(str(text))
+
+
+def measure_values(keys: list[str], *, unit: OrgUnit, start: date, end: date) -> dict[str, Decimal | None]:
+    """The value of each measure for ``unit``'s subtree from ``start`` to ``end`` (inclusive), in
+    the tree in force on ``end`` (merged units count for their successor); None for a measure
+    unknown or of a module not installed. For a DTI sub-indicator computed by the platform."""
+    tree = _TreeIndex.of(end)
+    result: dict[str, Decimal | None] = dict.fromkeys(keys)
+    wanted = [key for key in keys if key in MEASURES and MEASURES[key].available]
+    for family in sorted({MEASURES[key].family for key in wanted}):
+        values = FAMILIES[family].compute(start, end, end)
+        for key in wanted:
+            if MEASURES[key].family == family:
+                result[key] = _rolled(values.get(key, {}), tree).get(unit.pk, Decimal(0))
+    return result

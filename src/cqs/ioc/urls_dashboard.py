@@ -1,0 +1,3 @@
+"""Filled by its owner; see cqs/ioc/urls.py."""
+
+urlpatterns: list = []

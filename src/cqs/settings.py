@@ -306,6 +306,9 @@ CQS_MAP_TILES_URL = os.environ.get("CQS_MAP_TILES_URL", "")
 CQS_MAP_TILES_ATTRIBUTION = os.environ.get("CQS_MAP_TILES_ATTRIBUTION", "")
 # The Open311 jurisdiction_id this server answers for (requests naming another get an error).
 CQS_OPEN311_JURISDICTION = os.environ.get("CQS_OPEN311_JURISDICTION", "phutho.gov.vn")
+# --- IOC (issue 8, docs/ioc.md) ------------------------------------------------------------------
+# Minutes between two computations of the dashboard's figures by the background worker.
+CQS_IOC_REFRESH_MINUTES = int(os.environ.get("CQS_IOC_REFRESH_MINUTES", "15"))
 # ClamAV: a clamd socket ("/run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"); empty = no scan.
 CQS_CLAMD = os.environ.get("CQS_CLAMD", "")
 # Largest uploaded file, in megabytes.
